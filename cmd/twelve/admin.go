@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/store"
+)
+
+// adminCommand is one `twelve admin …` process.
+type adminCommand struct {
+	summary string
+	run     func(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error
+}
+
+// adminCommands lists every admin process; they ship in the same binary and
+// read the same settings as the web process (factor XII).
+func adminCommands() map[string]adminCommand {
+	return map[string]adminCommand{
+		"check":  {"validate the settings and reach the database; print what was found", adminCheck},
+		"config": {"print the effective settings, secrets redacted", adminConfig},
+	}
+}
+
+func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cmds := adminCommands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printAdminHelp(cmds, stdout)
+		if len(args) == 0 {
+			return fmt.Errorf("admin: no command given")
+		}
+		return nil
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		printAdminHelp(cmds, stdout)
+		return fmt.Errorf("admin: unknown command %q", args[0])
+	}
+	return cmd.run(ctx, args[1:], getenv, stdout)
+}
+
+// AdminCommandNames lists the admin commands, sorted.
+func adminCommandNames() []string {
+	var names []string
+	for name := range adminCommands() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func printAdminHelp(cmds map[string]adminCommand, w io.Writer) {
+	fmt.Fprintln(w, "usage: twelve admin <command> [flags]")
+	fmt.Fprintln(w)
+	for _, name := range adminCommandNames() {
+		fmt.Fprintf(w, "  %-20s %s\n", name, cmds[name].summary)
+	}
+}
+
+// adminCheck validates the configuration and reaches the database.
+func adminCheck(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("admin check", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		fmt.Fprintln(stdout, "config: invalid")
+		return err
+	}
+	fmt.Fprintln(stdout, "config: ok")
+	pool, err := store.Open(ctx, cfg.DatabaseURL, 1)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	st := store.New(pool)
+	start := time.Now()
+	if err := st.Ping(cctx); err != nil {
+		fmt.Fprintln(stdout, "database: unreachable")
+		return err
+	}
+	version, err := st.ServerVersion(cctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database: reachable (PostgreSQL %s, %d ms)\n", version, time.Since(start).Milliseconds())
+	current, latest, err := store.SchemaVersion(cctx, pool)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema: version %d of %d\n", current, latest)
+	if current < latest {
+		return fmt.Errorf("schema is behind: run `twelve migrate`")
+	}
+	if cfg.OIDC.Enabled() {
+		fmt.Fprintf(stdout, "sign-in: OpenID Connect via %s\n", cfg.OIDC.IssuerURL)
+	} else {
+		fmt.Fprintln(stdout, "sign-in: disabled (OIDC_ISSUER_URL is not set)")
+	}
+	return nil
+}
+
+// adminConfig prints every setting: its value when harmless, "set (secret)"
+// for secrets, and whether it is the default.
+func adminConfig(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("admin config", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, loadErr := config.Load(getenv)
+	for _, s := range config.Settings {
+		raw := strings.TrimSpace(getenv(s.Name))
+		var shown string
+		switch {
+		case raw == "" && s.Default != "":
+			shown = s.Default + " (default)"
+		case raw == "":
+			shown = "(unset)"
+		case s.Secret:
+			shown = "(set, secret)"
+		default:
+			shown = raw
+		}
+		fmt.Fprintf(stdout, "%-20s %s\n", s.Name, shown)
+	}
+	return loadErr
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/handlers"
+	"github.com/twelve-course/twelve/static"
+	"github.com/twelve-course/twelve/store"
+)
+
+// heartbeatEvery is how often a process records itself in the formation.
+const heartbeatEvery = 10 * time.Second
+
+// runWeb serves the course on $PORT until ctx ends, then drains: it stops
+// accepting, lets requests in flight finish (bounded by DRAIN_TIMEOUT),
+// leaves the formation, closes the pool and returns nil.
+func runWeb(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	started := time.Now()
+	fs := flag.NewFlagSet("web", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stdout)
+	assets, err := static.Load()
+	if err != nil {
+		return err
+	}
+	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.DatabasePoolSize)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := checkSchema(ctx, pool, logger); err != nil {
+		return err
+	}
+	st := store.New(pool)
+
+	proc := newProcess("web", getenv, started)
+	e := handlers.New(handlers.Deps{
+		Config: cfg, Getenv: getenv, Store: st, Logger: logger, Assets: assets, Process: proc,
+	})
+
+	ln, err := listen(cfg.Port)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
+		// Longer than Heroku's router keeps idle connections (90 s).
+		IdleTimeout: 120 * time.Second,
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "process", proc.ID, "revision", proc.Revision,
+		"startup_ms", float64(time.Since(started).Microseconds())/1000)
+
+	beatCtx, stopBeats := context.WithCancel(context.WithoutCancel(ctx))
+	beatsDone := make(chan struct{})
+	go func() { defer close(beatsDone); heartbeat(beatCtx, st, proc, logger) }()
+
+	select {
+	case err := <-serveErr:
+		stopBeats()
+		return fmt.Errorf("web: serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("draining", "timeout", cfg.DrainTimeout.String())
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.DrainTimeout)
+	defer cancel()
+	shutdownErr := srv.Shutdown(drainCtx)
+	stopBeats()
+	<-beatsDone
+	forgetCtx, cancelForget := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancelForget()
+	if err := st.Forget(forgetCtx, proc.ID); err != nil {
+		logger.Warn("could not leave the formation", "error", err.Error())
+	}
+	if shutdownErr != nil {
+		logger.Error("drain timed out; open requests were cut", "error", shutdownErr.Error())
+		return fmt.Errorf("web: drain: %w", shutdownErr)
+	}
+	logger.Info("stopped", "uptime_s", int(time.Since(started).Seconds()))
+	return nil
+}
+
+// listen binds $PORT on every address, IPv4 and IPv6.
+func listen(port int) (net.Listener, error) {
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+	if err != nil {
+		return nil, fmt.Errorf("web: cannot bind port %d: %w", port, err)
+	}
+	return ln, nil
+}
+
+// checkSchema refuses to serve on a schema that is behind this release. A
+// database that does not answer yet is not fatal: lessons are still served
+// and /readyz reports the outage.
+func checkSchema(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := store.CheckSchema(cctx, pool)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrSchemaBehind):
+		return err
+	default:
+		logger.Warn("database unreachable at start; serving without it", "error", err.Error())
+		return nil
+	}
+}
+
+func heartbeat(ctx context.Context, st *store.Store, p handlers.Process, logger *slog.Logger) {
+	rec := store.Process{ID: p.ID, Kind: p.Kind, Host: p.Host, PID: p.PID, StartedAt: p.StartedAt}
+	t := time.NewTicker(heartbeatEvery)
+	defer t.Stop()
+	for {
+		bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := st.Beat(bctx, rec); err != nil && ctx.Err() == nil {
+			logger.Warn("heartbeat failed", "error", err.Error())
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// newProcess describes this process: on Heroku the dyno name, else the host.
+func newProcess(kind string, getenv func(string) string, started time.Time) handlers.Process {
+	host := getenv("DYNO")
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	pid := os.Getpid()
+	return handlers.Process{
+		ID:        fmt.Sprintf("%s.%d.%x", host, pid, started.UnixNano()),
+		Kind:      kind,
+		Host:      host,
+		PID:       pid,
+		StartedAt: started,
+		Revision:  buildRevision(),
+	}
+}
+
+// buildRevision is the VCS revision stamped by `go build -buildvcs=true`, or
+// the linker-set value where the build had no .git (Heroku).
+func buildRevision() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", false
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if rev != "" {
+			if dirty {
+				rev += "+dirty"
+			}
+			return rev
+		}
+	}
+	return revision
+}

@@ -1,0 +1,212 @@
+// Package config reads every setting of Twelve from the environment, once,
+// and validates them in one place (factor III). Nothing else in the program
+// calls os.Getenv.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the validated configuration of one process.
+type Config struct {
+	Port        int
+	DatabaseURL string
+	// SecretKeys sign and encrypt cookies and tokens: the first signs, all verify.
+	SecretKeys [][]byte
+	// BaseURL is the public origin, or nil to derive it per request.
+	BaseURL *url.URL
+
+	OIDC OIDC
+
+	InstructorEmails []string
+	InstructorGroup  string
+
+	LogLevel  string
+	LogFormat string
+
+	// DatabasePoolSize bounds the connections one process opens.
+	DatabasePoolSize int
+	// DrainTimeout bounds how long a stopping process waits for requests in flight.
+	DrainTimeout time.Duration
+	// RequestTimeout bounds one request's handler; it must stay well under the
+	// router's 30 s so the user gets a friendly page, not a router error.
+	RequestTimeout time.Duration
+}
+
+// OIDC holds the identity provider settings. Sign-in is disabled when
+// IssuerURL is empty.
+type OIDC struct {
+	IssuerURL    string
+	ClientID     string
+	ClientSecret string
+	Scopes       []string
+	GroupsClaim  string
+}
+
+// Enabled reports whether an OpenID provider is configured.
+func (o OIDC) Enabled() bool { return o.IssuerURL != "" }
+
+// Setting describes one environment variable Twelve reads.
+type Setting struct {
+	Name        string
+	Default     string
+	Required    bool
+	Secret      bool
+	Description string
+}
+
+// Settings lists every variable Load reads, in the order of the README's table.
+// app.json and .env.example are checked against it by tests.
+var Settings = []Setting{
+	{Name: "PORT", Default: "8080", Description: "Port to bind."},
+	{Name: "DATABASE_URL", Required: true, Secret: true, Description: "PostgreSQL connection URL; TLS is required unless the host is local or sslmode says otherwise."},
+	{Name: "SECRET_KEY", Required: true, Secret: true, Description: "At least 32 bytes; a comma-separated list rotates keys: the first signs, all verify."},
+	{Name: "BASE_URL", Description: "Public origin, e.g. https://x.herokuapp.com; derived per request when unset."},
+	{Name: "OIDC_ISSUER_URL", Description: "OpenID Connect issuer; sign-in is disabled when unset."},
+	{Name: "OIDC_CLIENT_ID", Description: "Client ID registered with the provider."},
+	{Name: "OIDC_CLIENT_SECRET", Secret: true, Description: "Client secret registered with the provider."},
+	{Name: "OIDC_SCOPES", Default: "openid email profile", Description: "Scopes requested at sign-in."},
+	{Name: "OIDC_GROUPS_CLAIM", Default: "groups", Description: "ID token or userinfo claim holding the user's groups."},
+	{Name: "INSTRUCTOR_EMAILS", Description: "Comma-separated emails of instructors."},
+	{Name: "INSTRUCTOR_GROUP", Description: "Members of this group are instructors."},
+	{Name: "LOG_LEVEL", Default: "info", Description: "debug, info, warn or error."},
+	{Name: "LOG_FORMAT", Default: "json", Description: "json or text."},
+	{Name: "DATABASE_POOL_SIZE", Default: "5", Description: "Most database connections one process opens."},
+	{Name: "DRAIN_TIMEOUT", Default: "25s", Description: "How long a stopping process lets requests in flight finish."},
+	{Name: "REQUEST_TIMEOUT", Default: "20s", Description: "Longest time one request may take before a 503 page."},
+}
+
+// Load reads and validates the configuration. It reports every problem at
+// once, each naming the variable and what was expected.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			for _, s := range Settings {
+				if s.Name == name {
+					return s.Default
+				}
+			}
+		}
+		return v
+	}
+	var errs []error
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	var c Config
+	c.Port = intSetting(get, "PORT", 1, 65535, fail)
+	c.DatabaseURL = get("DATABASE_URL")
+	if c.DatabaseURL == "" {
+		fail("DATABASE_URL must be set to a PostgreSQL URL (postgres://user:pass@host:5432/db)")
+	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		fail("DATABASE_URL must be a postgres:// or postgresql:// URL")
+	}
+
+	if raw := get("SECRET_KEY"); raw == "" {
+		fail("SECRET_KEY must be set to at least 32 bytes (e.g. openssl rand -hex 32)")
+	} else {
+		for i, k := range strings.Split(raw, ",") {
+			k = strings.TrimSpace(k)
+			if len(k) < 32 {
+				fail("SECRET_KEY must be at least 32 bytes (key %d has %d)", i+1, len(k))
+				continue
+			}
+			c.SecretKeys = append(c.SecretKeys, []byte(k))
+		}
+	}
+
+	if raw := get("BASE_URL"); raw != "" {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			fail("BASE_URL must be an origin like https://twelve.example.org")
+		case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
+			fail("BASE_URL must be an origin with no path, query or fragment")
+		default:
+			c.BaseURL = &url.URL{Scheme: u.Scheme, Host: u.Host}
+		}
+	}
+
+	c.OIDC = OIDC{
+		IssuerURL:    get("OIDC_ISSUER_URL"),
+		ClientID:     get("OIDC_CLIENT_ID"),
+		ClientSecret: get("OIDC_CLIENT_SECRET"),
+		Scopes:       strings.Fields(get("OIDC_SCOPES")),
+		GroupsClaim:  get("OIDC_GROUPS_CLAIM"),
+	}
+	if c.OIDC.IssuerURL != "" {
+		if u, err := url.Parse(c.OIDC.IssuerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fail("OIDC_ISSUER_URL must be an http(s) URL")
+		}
+		if c.OIDC.ClientID == "" {
+			fail("OIDC_CLIENT_ID must be set when OIDC_ISSUER_URL is set")
+		}
+		if !slices.Contains(c.OIDC.Scopes, "openid") {
+			fail("OIDC_SCOPES must include openid")
+		}
+	}
+
+	c.InstructorEmails = splitList(get("INSTRUCTOR_EMAILS"))
+	for i, e := range c.InstructorEmails {
+		if !strings.Contains(e, "@") {
+			fail("INSTRUCTOR_EMAILS must be comma-separated email addresses (%q is not one)", e)
+		}
+		c.InstructorEmails[i] = strings.ToLower(e)
+	}
+	c.InstructorGroup = get("INSTRUCTOR_GROUP")
+
+	c.LogLevel = strings.ToLower(get("LOG_LEVEL"))
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		fail("LOG_LEVEL must be debug, info, warn or error")
+	}
+	c.LogFormat = strings.ToLower(get("LOG_FORMAT"))
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		fail("LOG_FORMAT must be json or text")
+	}
+
+	c.DatabasePoolSize = intSetting(get, "DATABASE_POOL_SIZE", 1, 100, fail)
+	c.DrainTimeout = durationSetting(get, "DRAIN_TIMEOUT", fail)
+	c.RequestTimeout = durationSetting(get, "REQUEST_TIMEOUT", fail)
+
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// IsSet reports whether the variable was given a non-empty value.
+func IsSet(getenv func(string) string, name string) bool {
+	return strings.TrimSpace(getenv(name)) != ""
+}
+
+func intSetting(get func(string) string, name string, lo, hi int, fail func(string, ...any)) int {
+	n, err := strconv.Atoi(get(name))
+	if err != nil || n < lo || n > hi {
+		fail("%s must be a whole number from %d to %d", name, lo, hi)
+	}
+	return n
+}
+
+func durationSetting(get func(string) string, name string, fail func(string, ...any)) time.Duration {
+	d, err := time.ParseDuration(get(name))
+	if err != nil || d <= 0 {
+		fail("%s must be a positive duration such as 25s", name)
+	}
+	return d
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,196 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v5"
+)
+
+// Context keys set by middleware.
+const (
+	requestIDKey = "request_id"
+	csrfKey      = "csrf"
+	nonceKey     = "csp_nonce"
+)
+
+// requestID takes the router's X-Request-Id when it is sane, else makes one,
+// and echoes it back so a user can quote it.
+func (h *Handler) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		id := c.Request().Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = randomHex(16)
+		}
+		c.Set(requestIDKey, id)
+		c.Response().Header().Set("X-Request-Id", id)
+		return next(c)
+	}
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 200 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// logRequests writes one event per request to stdout (factor XI). It answers
+// errors itself so the event carries the status actually sent.
+func (h *Handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			h.handleError(c, err)
+		}
+		resp, status := echo.ResolveResponseStatus(c.Response(), nil)
+		var size int64
+		if resp != nil {
+			size = resp.Size
+		}
+		attrs := []slog.Attr{
+			slog.String("method", c.Request().Method),
+			slog.String("path", c.Request().URL.Path),
+			slog.Int("status", status),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Int64("bytes", size),
+			slog.String("request_id", requestIDOf(c)),
+			slog.String("remote_ip", c.RealIP()),
+		}
+		if v := viewerOf(c); v != nil {
+			attrs = append(attrs, slog.Int64("user_id", v.ID))
+		}
+		h.logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs...)
+		return nil
+	}
+}
+
+// securityHeaders sets the headers every answer carries, including a CSP
+// with a per-request nonce for the few inline scripts.
+func (h *Handler) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		nonce := base64.RawStdEncoding.EncodeToString(randomBytes(16))
+		c.Set(nonceKey, nonce)
+		hdr := c.Response().Header()
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("X-Frame-Options", "DENY")
+		hdr.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		hdr.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' 'nonce-"+nonce+"'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		hdr.Set("Cache-Control", "private, no-cache")
+		if c.Scheme() == "https" {
+			hdr.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+// forwardedScheme trusts X-Forwarded-Proto: behind Heroku's router every
+// request comes through the router, which sets it. Claiming https over plain
+// http gains a client nothing: it only marks its own cookies Secure.
+func forwardedScheme(r *http.Request) string {
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		return "https"
+	}
+	return "http"
+}
+
+const csrfCookie = "twelve_csrf"
+
+var errCSRF = &Error{Status: http.StatusForbidden, Heading: "This form has expired", Message: "The form you sent is missing its security token or came from another site, so nothing was changed. Go back, reload the page and send it again."}
+
+// csrf is a stateless double-submit check: a random token lives in an
+// HttpOnly cookie and every state-changing form carries the same token; a
+// cross-site Origin is refused outright.
+func (h *Handler) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		token := ""
+		if ck, err := c.Cookie(csrfCookie); err == nil && validCSRFToken(ck.Value) {
+			token = ck.Value
+		}
+		fresh := token == ""
+		if fresh {
+			token = base64.RawURLEncoding.EncodeToString(randomBytes(32))
+		}
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			if !h.sameOrigin(c) {
+				return errCSRF
+			}
+			sent := c.Request().Header.Get("X-CSRF-Token")
+			if sent == "" {
+				sent = c.FormValue("csrf")
+			}
+			if fresh || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+				return errCSRF
+			}
+		}
+		if fresh {
+			c.SetCookie(&http.Cookie{
+				Name: csrfCookie, Value: token, Path: "/", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https",
+			})
+		}
+		c.Set(csrfKey, token)
+		return next(c)
+	}
+}
+
+func validCSRFToken(s string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && len(b) == 32
+}
+
+// sameOrigin accepts a request whose Origin (or, failing that, Referer) is
+// this site, and one that carries neither (non-browser clients).
+func (h *Handler) sameOrigin(c *echo.Context) bool {
+	origin := c.Request().Header.Get("Origin")
+	if origin == "" {
+		ref := c.Request().Header.Get("Referer")
+		if ref == "" {
+			return true
+		}
+		u, err := url.Parse(ref)
+		if err != nil {
+			return false
+		}
+		origin = u.Scheme + "://" + u.Host
+	}
+	return origin == h.origin(c)
+}
+
+// origin is this site's public origin: BASE_URL, or the request's own.
+func (h *Handler) origin(c *echo.Context) string {
+	if h.cfg.BaseURL != nil {
+		return h.cfg.BaseURL.String()
+	}
+	return c.Scheme() + "://" + c.Request().Host
+}
+
+func requestIDOf(c *echo.Context) string {
+	s, _ := c.Get(requestIDKey).(string)
+	return s
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(errors.New("handlers: no randomness: " + err.Error()))
+	}
+	return b
+}
+
+func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }

@@ -1,0 +1,4 @@
+// Twelve's progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+})();

@@ -1,0 +1,106 @@
+// Package store is Twelve's PostgreSQL layer: the connection pool, the
+// schema migrations and every SQL statement the app runs.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// Store runs Twelve's SQL on one pool.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New wraps an open pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool returns the underlying pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Open connects a pool to databaseURL with at most maxConns connections. It
+// does not wait for the database to answer: a process starts even while its
+// database is down, and /readyz says so.
+func Open(ctx context.Context, databaseURL string, maxConns int) (*pgxpool.Pool, error) {
+	u, err := SecureURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(u)
+	if err != nil {
+		return nil, errors.New("store: DATABASE_URL could not be parsed")
+	}
+	cfg.MaxConns = int32(maxConns)
+	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	cfg.ConnConfig.RuntimeParams["application_name"] = "twelve"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open pool: %w", err)
+	}
+	return pool, nil
+}
+
+// SecureURL returns databaseURL with sslmode=require added when it names no
+// sslmode and its host is neither loopback nor a unix socket, so that a
+// remote database is never reached in plain text by accident.
+func SecureURL(databaseURL string) (string, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", errors.New("store: DATABASE_URL must be a postgres:// URL")
+	}
+	q := u.Query()
+	if q.Get("sslmode") != "" {
+		return databaseURL, nil
+	}
+	if isLocalHost(u.Hostname()) && isLocalHost(q.Get("host")) {
+		q.Set("sslmode", "disable")
+	} else {
+		q.Set("sslmode", "require")
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+func isLocalHost(host string) bool {
+	if host == "" || host == "localhost" || strings.HasPrefix(host, "/") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Ping checks the database answers within the context's deadline.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// ServerVersion returns the database server's version string, e.g. "15.18".
+func (s *Store) ServerVersion(ctx context.Context) (string, error) {
+	var v string
+	if err := s.pool.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
+		return "", fmt.Errorf("store: server version: %w", err)
+	}
+	if i := strings.IndexByte(v, ' '); i > 0 {
+		v = v[:i]
+	}
+	return v, nil
+}
+
+// inTx runs fn in one transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}

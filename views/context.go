@@ -1,0 +1,68 @@
+// Package views holds Twelve's templ components. Each page takes one view
+// model with exactly what it shows; the request context carries only the
+// current viewer, the CSRF token and the CSP nonce.
+package views
+
+import (
+	"context"
+
+	"github.com/a-h/templ"
+)
+
+// Viewer is the signed-in person, as the header shows them.
+type Viewer struct {
+	ID         int64
+	Name       string
+	Email      string
+	Instructor bool
+}
+
+// Role names the viewer's role for display.
+func (v *Viewer) Role() string {
+	if v.Instructor {
+		return "instructor"
+	}
+	return "student"
+}
+
+type ctxKey int
+
+const (
+	viewerKey ctxKey = iota
+	csrfKey
+)
+
+// WithRequest returns ctx carrying the viewer (nil when signed out), the CSRF
+// token for forms and the CSP nonce for inline scripts.
+func WithRequest(ctx context.Context, v *Viewer, csrf, nonce string) context.Context {
+	ctx = context.WithValue(ctx, viewerKey, v)
+	ctx = context.WithValue(ctx, csrfKey, csrf)
+	return templ.WithNonce(ctx, nonce)
+}
+
+// ViewerFrom returns the signed-in viewer, or nil.
+func ViewerFrom(ctx context.Context) *Viewer {
+	v, _ := ctx.Value(viewerKey).(*Viewer)
+	return v
+}
+
+// CSRFToken returns the token forms must carry.
+func CSRFToken(ctx context.Context) string {
+	s, _ := ctx.Value(csrfKey).(string)
+	return s
+}
+
+// CSRFFieldName is the form field the CSRF middleware reads.
+const CSRFFieldName = "csrf"
+
+// Page is what the layout shows around every page.
+type Page struct {
+	Title       string
+	Description string
+	// Path is the current request path, for "sign in and come back".
+	Path      string
+	Stylesheet string
+	Revision  string
+	// SignInEnabled is false when no identity provider is configured.
+	SignInEnabled bool
+}
