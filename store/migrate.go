@@ -78,7 +78,7 @@ func provider(pool *pgxpool.Pool, locked bool) (*goose.Provider, func(), error) 
 	db := stdlib.OpenDBFromPool(pool)
 	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
 	if locked {
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(1, 600))
 		if err != nil {
 			db.Close()
 			return nil, nil, fmt.Errorf("store: migration lock: %w", err)

@@ -44,18 +44,30 @@ func AdminURL(t testing.TB) string {
 func NewURL(t testing.TB) string {
 	t.Helper()
 	admin := AdminURL(t)
-	ctx := context.Background()
-	template.once.Do(func() { template.name, template.err = ensureTemplate(ctx, admin) })
+	template.once.Do(func() { template.name, template.err = ensureTemplate(context.Background(), admin) })
 	if template.err != nil {
 		t.Fatalf("storetest: template database: %v", template.err)
 	}
+	return createDB(t, admin, "TEMPLATE "+template.name)
+}
+
+// NewEmptyURL creates a fresh database with no schema at all, for tests of
+// the migrations themselves.
+func NewEmptyURL(t testing.TB) string {
+	t.Helper()
+	return createDB(t, AdminURL(t), "")
+}
+
+func createDB(t testing.TB, admin, options string) string {
+	t.Helper()
+	ctx := context.Background()
 	name := "twelve_test_" + randomHex(6)
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		t.Fatalf("storetest: connect: %v", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, template.name)); err != nil {
+	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s %s", name, options)); err != nil {
 		t.Fatalf("storetest: create database: %v", err)
 	}
 	t.Cleanup(func() {

@@ -1,0 +1,41 @@
+# Twelve — the two commands a newcomer needs are `make dev` and `make test`.
+SHELL := /bin/bash
+GO    ?= go
+# Stamp the VCS revision into the binary (factor I); this machine's go env
+# sets -buildvcs=false, and auto still builds outside a git checkout.
+BUILDFLAGS := -buildvcs=auto -trimpath
+
+.PHONY: build dev test check generate bench-startup db-start db-stop clean
+
+## build: bin/twelve (what the Procfile runs) and bin/devidp (development only)
+build: generate
+	$(GO) build $(BUILDFLAGS) -o bin/twelve ./cmd/twelve
+	$(GO) build $(BUILDFLAGS) -o bin/devidp ./cmd/devidp
+
+## generate: templ views (generated files are committed)
+generate:
+	$(GO) tool templ generate >/dev/null 2>&1 || $(GO) tool templ generate
+
+## dev: a working site on http://localhost:8080 with demo accounts
+dev: build
+	scripts/dev.sh
+
+## test: every test, against a real PostgreSQL and the dev OpenID provider
+test: generate
+	scripts/test.sh
+
+## check: formatting, vet and stale generated files (CI runs it)
+check:
+	scripts/check.sh
+
+## bench-startup: exec → first 200 on /healthz
+bench-startup:
+	scripts/test.sh -run '^$$' -bench Startup -benchtime 30x ./cmd/twelve
+
+db-start:
+	@scripts/pg.sh start
+db-stop:
+	scripts/pg.sh stop
+
+clean:
+	rm -rf bin

@@ -1,0 +1,129 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const secret = "0123456789abcdef0123456789abcdef"
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env("DATABASE_URL", "postgres://localhost/twelve", "SECRET_KEY", secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 {
+		t.Errorf("Port = %d, want 8080", c.Port)
+	}
+	if got, want := c.OIDC.Scopes, []string{"openid", "email", "profile"}; !cmp.Equal(got, want) {
+		t.Errorf("Scopes = %v, want %v", got, want)
+	}
+	if c.OIDC.GroupsClaim != "groups" || c.OIDC.Enabled() {
+		t.Errorf("OIDC = %+v, want groups claim and sign-in disabled", c.OIDC)
+	}
+	if c.LogLevel != "info" || c.LogFormat != "json" {
+		t.Errorf("log = %s/%s, want info/json", c.LogLevel, c.LogFormat)
+	}
+	if c.DrainTimeout != 25*time.Second || c.RequestTimeout != 20*time.Second || c.DatabasePoolSize != 5 {
+		t.Errorf("timeouts/pool = %v %v %d", c.DrainTimeout, c.RequestTimeout, c.DatabasePoolSize)
+	}
+	if c.BaseURL != nil {
+		t.Errorf("BaseURL = %v, want nil (derived per request)", c.BaseURL)
+	}
+}
+
+func TestLoadValues(t *testing.T) {
+	c, err := Load(env(
+		"PORT", "5000",
+		"DATABASE_URL", "postgresql://u:p@db.example.com:5432/twelve",
+		"SECRET_KEY", secret+"new, "+secret+"old",
+		"BASE_URL", "https://twelve.example.org/",
+		"OIDC_ISSUER_URL", "https://idp.example.org",
+		"OIDC_CLIENT_ID", "twelve",
+		"OIDC_SCOPES", "openid email",
+		"INSTRUCTOR_EMAILS", " Ada@Example.org, b@example.org ,",
+		"INSTRUCTOR_GROUP", "teachers",
+		"LOG_FORMAT", "TEXT",
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 5000 || c.BaseURL.String() != "https://twelve.example.org" {
+		t.Errorf("Port %d BaseURL %v", c.Port, c.BaseURL)
+	}
+	if len(c.SecretKeys) != 2 || string(c.SecretKeys[0]) != secret+"new" {
+		t.Errorf("SecretKeys = %q, want the new key first", c.SecretKeys)
+	}
+	if diff := cmp.Diff([]string{"ada@example.org", "b@example.org"}, c.InstructorEmails); diff != "" {
+		t.Errorf("InstructorEmails (-want +got):\n%s", diff)
+	}
+	if !c.OIDC.Enabled() || c.InstructorGroup != "teachers" || c.LogFormat != "text" {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	valid := []string{"DATABASE_URL", "postgres://localhost/twelve", "SECRET_KEY", secret}
+	tests := []struct {
+		name string
+		env  []string
+		want []string // every line expected in the error
+	}{
+		{"nothing set", nil, []string{"DATABASE_URL must be set", "SECRET_KEY must be set"}},
+		{"short key", []string{"DATABASE_URL", "postgres://x/y", "SECRET_KEY", "tooshort"}, []string{"SECRET_KEY must be at least 32 bytes (key 1 has 8)"}},
+		{"short rotated key", []string{"DATABASE_URL", "postgres://x/y", "SECRET_KEY", secret + ",old"}, []string{"SECRET_KEY must be at least 32 bytes (key 2 has 3)"}},
+		{"mysql url", []string{"DATABASE_URL", "mysql://x/y", "SECRET_KEY", secret}, []string{"DATABASE_URL must be a postgres:// or postgresql:// URL"}},
+		{"port text", append(valid, "PORT", "eighty"), []string{"PORT must be a whole number from 1 to 65535"}},
+		{"port range", append(valid, "PORT", "70000"), []string{"PORT must be a whole number"}},
+		{"base url path", append(valid, "BASE_URL", "https://x.org/app"), []string{"BASE_URL must be an origin with no path"}},
+		{"base url scheme", append(valid, "BASE_URL", "x.org"), []string{"BASE_URL must be an origin like"}},
+		{"issuer without client", append(valid, "OIDC_ISSUER_URL", "https://idp.example.org"), []string{"OIDC_CLIENT_ID must be set when OIDC_ISSUER_URL is set"}},
+		{"scopes without openid", append(valid, "OIDC_ISSUER_URL", "https://i.org", "OIDC_CLIENT_ID", "c", "OIDC_SCOPES", "email"), []string{"OIDC_SCOPES must include openid"}},
+		{"bad email", append(valid, "INSTRUCTOR_EMAILS", "ada"), []string{`INSTRUCTOR_EMAILS must be comma-separated email addresses ("ada" is not one)`}},
+		{"log level", append(valid, "LOG_LEVEL", "loud"), []string{"LOG_LEVEL must be debug, info, warn or error"}},
+		{"log format", append(valid, "LOG_FORMAT", "xml"), []string{"LOG_FORMAT must be json or text"}},
+		{"pool size", append(valid, "DATABASE_POOL_SIZE", "0"), []string{"DATABASE_POOL_SIZE must be a whole number from 1 to 100"}},
+		{"drain", append(valid, "DRAIN_TIMEOUT", "soon"), []string{"DRAIN_TIMEOUT must be a positive duration"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(tt.env...))
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) != len(tt.want) {
+				t.Errorf("got %d problems %q, want %d", len(lines), lines, len(tt.want))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSettingsHaveUniqueNames(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Settings {
+		if seen[s.Name] {
+			t.Errorf("setting %s listed twice", s.Name)
+		}
+		seen[s.Name] = true
+		if s.Description == "" {
+			t.Errorf("setting %s has no description", s.Name)
+		}
+	}
+}

@@ -1,0 +1,255 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/static"
+	"github.com/twelve-course/twelve/store"
+	"github.com/twelve-course/twelve/store/storetest"
+)
+
+// foundationApp builds the real router on databaseURL, logging into logs.
+func foundationApp(t *testing.T, databaseURL string, logs *bytes.Buffer) *echo.Echo {
+	t.Helper()
+	getenv := func(k string) string {
+		return map[string]string{"DATABASE_URL": databaseURL, "SECRET_KEY": "foundation-test-secret-0123456789abcdef"}[k]
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := store.Open(context.Background(), databaseURL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	assets, err := static.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(Deps{
+		Config: cfg, Getenv: getenv, Store: store.New(pool), Assets: assets,
+		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
+		Process: Process{ID: "test.1", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
+	})
+}
+
+func serve(e http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, r)
+	return w
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	var logs bytes.Buffer
+	up := foundationApp(t, storetest.NewURL(t), &logs)
+	// Nothing listens on port 1: the database is down for this app.
+	down := foundationApp(t, "postgres://twelve@127.0.0.1:1/twelve", &logs)
+	tests := []struct {
+		name       string
+		app        *echo.Echo
+		path       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"healthz", up, "/healthz", 200, "ok\n"},
+		{"readyz up", up, "/readyz", 200, "ready\n"},
+		{"healthz with database down", down, "/healthz", 200, "ok\n"},
+		{"readyz with database down", down, "/readyz", 503, "database unreachable\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := serve(tt.app, httptest.NewRequest("GET", tt.path, nil))
+			if w.Code != tt.wantStatus || w.Body.String() != tt.wantBody {
+				t.Errorf("GET %s = %d %q, want %d %q", tt.path, w.Code, w.Body, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	var logs bytes.Buffer
+	e := foundationApp(t, storetest.NewURL(t), &logs)
+	e.GET("/_test/panic", func(*echo.Context) error { panic("kaboom: secret detail") })
+	e.GET("/_test/fail", func(*echo.Context) error { return errors.New("store: boom with internal detail") })
+	tests := []struct {
+		name, method, path string
+		status             int
+		heading            string
+	}{
+		{"unknown page", "GET", "/no/such/page", 404, "Page not found"},
+		{"panic", "GET", "/_test/panic", 500, "Something went wrong"},
+		{"internal error", "GET", "/_test/fail", 500, "Something went wrong"},
+		{"unsafe method without token", "PUT", "/healthz", 403, "This form has expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := serve(e, httptest.NewRequest(tt.method, tt.path, nil))
+			body := w.Body.String()
+			if w.Code != tt.status {
+				t.Errorf("status = %d, want %d", w.Code, tt.status)
+			}
+			if !strings.Contains(body, "<h1>"+tt.heading+"</h1>") || !strings.Contains(body, `data-testid="error"`) {
+				t.Errorf("page lacks heading %q:\n%s", tt.heading, body)
+			}
+			if strings.Contains(body, "kaboom") || strings.Contains(body, "internal detail") || strings.Contains(body, "goroutine") {
+				t.Errorf("page shows internal details:\n%s", body)
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+		})
+	}
+	if !strings.Contains(logs.String(), `"stack":"`) || !strings.Contains(logs.String(), "kaboom") {
+		t.Errorf("the panic was not logged with its stack:\n%s", logs.String())
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	var logs bytes.Buffer
+	e := foundationApp(t, storetest.NewURL(t), &logs)
+	e.POST("/_test/form", func(c *echo.Context) error { return c.String(200, "accepted") })
+
+	// A GET hands out the token cookie.
+	w := serve(e, httptest.NewRequest("GET", "/", nil))
+	var token string
+	for _, ck := range w.Result().Cookies() {
+		if ck.Name == csrfCookie {
+			token = ck.Value
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure {
+				t.Errorf("csrf cookie = %+v, want HttpOnly, SameSite=Lax, not Secure over http", ck)
+			}
+		}
+	}
+	if token == "" {
+		t.Fatal("GET / set no CSRF cookie")
+	}
+	post := func(formToken, cookieToken, origin string) int {
+		r := httptest.NewRequest("POST", "/_test/form", strings.NewReader(url.Values{"csrf": {formToken}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if cookieToken != "" {
+			r.AddCookie(&http.Cookie{Name: csrfCookie, Value: cookieToken})
+		}
+		if origin != "" {
+			r.Header.Set("Origin", origin)
+		}
+		return serve(e, r).Code
+	}
+	other := strings.Repeat("A", 43)
+	tests := []struct {
+		name                string
+		form, cookie, origin string
+		want                int
+	}{
+		{"matching token", token, token, "", 200},
+		{"matching token, same origin", token, token, "http://example.com", 200},
+		{"no cookie", token, "", "", 403},
+		{"no form token", "", token, "", 403},
+		{"different token", other, token, "", 403},
+		{"cross-site origin", token, token, "https://evil.example", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := post(tt.form, tt.cookie, tt.origin); got != tt.want {
+				t.Errorf("POST = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSecureCookiesAndHSTSBehindHTTPSProxy(t *testing.T) {
+	var logs bytes.Buffer
+	e := foundationApp(t, storetest.NewURL(t), &logs)
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("X-Forwarded-Proto", "https")
+	w := serve(e, r)
+	if got := w.Header().Get("Strict-Transport-Security"); got == "" {
+		t.Error("no HSTS header on https")
+	}
+	for _, ck := range w.Result().Cookies() {
+		if !ck.Secure {
+			t.Errorf("cookie %s not Secure on https", ck.Name)
+		}
+	}
+	if got := serve(e, httptest.NewRequest("GET", "/", nil)).Header().Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("HSTS on plain http: %q", got)
+	}
+}
+
+func TestRequestLogAndID(t *testing.T) {
+	tests := []struct {
+		name   string
+		sent   string
+		wantID func(string) bool
+	}{
+		{"router id kept", "7f1c9f5e-3c5a-4c1e-9a49-0d1e2f3a4b5c", func(id string) bool { return id == "7f1c9f5e-3c5a-4c1e-9a49-0d1e2f3a4b5c" }},
+		{"hostile id replaced", "<script>alert(1)</script>", func(id string) bool { return len(id) == 32 && !strings.Contains(id, "<") }},
+		{"missing id made", "", func(id string) bool { return len(id) == 32 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			e := foundationApp(t, storetest.NewURL(t), &logs)
+			r := httptest.NewRequest("GET", "/healthz", nil)
+			if tt.sent != "" {
+				r.Header.Set("X-Request-Id", tt.sent)
+			}
+			w := serve(e, r)
+			id := w.Header().Get("X-Request-Id")
+			if !tt.wantID(id) {
+				t.Errorf("X-Request-Id = %q", id)
+			}
+			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+			if len(lines) != 1 {
+				t.Fatalf("got %d log lines, want one event per request:\n%s", len(lines), logs.String())
+			}
+			var ev map[string]any
+			if err := json.Unmarshal([]byte(lines[0]), &ev); err != nil {
+				t.Fatalf("log line is not JSON: %v", err)
+			}
+			for k, want := range map[string]any{"msg": "request", "method": "GET", "path": "/healthz", "status": float64(200), "request_id": id} {
+				if ev[k] != want {
+					t.Errorf("log %s = %v, want %v", k, ev[k], want)
+				}
+			}
+			if _, ok := ev["duration_ms"].(float64); !ok {
+				t.Errorf("log lacks duration_ms: %v", ev)
+			}
+		})
+	}
+}
+
+func TestStaticAssets(t *testing.T) {
+	var logs bytes.Buffer
+	e := foundationApp(t, storetest.NewURL(t), &logs)
+	assets, err := static.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := assets.Path("style.css")
+	if !strings.HasPrefix(path, "/static/style.") || path == "/static/style.css" {
+		t.Fatalf("Path(style.css) = %q, want a content-hashed name", path)
+	}
+	r := httptest.NewRequest("GET", path, nil)
+	r.Header.Set("Accept-Encoding", "gzip")
+	w := serve(e, r)
+	if w.Code != 200 || w.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(w.Header().Get("Cache-Control"), "immutable") {
+		t.Errorf("GET %s = %d, headers %v; want 200, gzip, immutable", path, w.Code, w.Header())
+	}
+	if got := serve(e, httptest.NewRequest("GET", "/static/style.0000000000.css", nil)).Code; got != 404 {
+		t.Errorf("stale hashed name = %d, want 404", got)
+	}
+}

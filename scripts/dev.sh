@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# dev.sh — the whole site on this machine: a project-local PostgreSQL (unless
+# DATABASE_URL is set), the development OpenID provider with demo accounts,
+# migrations, then the web process on http://localhost:${PORT:-8080}.
+# Settings already in the environment win over these defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${DATABASE_URL:-}" ]; then
+	admin=$(scripts/pg.sh start)
+	if ! psql "$admin" -tAc "SELECT 1 FROM pg_database WHERE datname = 'twelve'" | grep -q 1; then
+		psql "$admin" -qc "CREATE DATABASE twelve" >/dev/null
+	fi
+	export DATABASE_URL=${admin%/postgres*}/twelve
+fi
+export SECRET_KEY=${SECRET_KEY:-dev-only-secret-key-never-use-in-production}
+export PORT=${PORT:-8080}
+export DEVIDP_ADDR=${DEVIDP_ADDR:-127.0.0.1:5556}
+export OIDC_ISSUER_URL=${OIDC_ISSUER_URL:-http://$DEVIDP_ADDR/oidc}
+export OIDC_CLIENT_ID=${OIDC_CLIENT_ID:-twelve-dev}
+export OIDC_CLIENT_SECRET=${OIDC_CLIENT_SECRET:-twelve-dev-secret}
+export INSTRUCTOR_GROUP=${INSTRUCTOR_GROUP:-instructors}
+
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+if [ "$OIDC_ISSUER_URL" = "http://$DEVIDP_ADDR/oidc" ]; then
+	bin/devidp &
+	pids+=($!)
+fi
+bin/twelve migrate
+echo "Twelve: http://localhost:$PORT  (demo accounts: Ada and Brook, students; Ines, instructor)"
+bin/twelve web &
+pids+=($!)
+wait -n "${pids[@]}"
