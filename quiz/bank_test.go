@@ -1,0 +1,159 @@
+package quiz
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseBankProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string // each a "file:line: message" fragment
+	}{
+		{"not yaml", "questions: [", []string{"b.yaml:1: not valid YAML"}},
+		{"empty", "", []string{"b.yaml:1: empty question bank"}},
+		{"no questions", "settings:\n  draw: 1\n", []string{"b.yaml:1: no questions"}},
+		{"unknown top key", "quesions: []\n", []string{`b.yaml:1: unknown key "quesions"`, "b.yaml:1: no questions"}},
+		{"bad settings", "settings:\n  draw: lots\n  grading: best\n  pass_mark: 170\nquestions:\n  - id: x\n    type: truefalse\n    prompt: p\n    answer: true\n", []string{
+			`b.yaml:2: draw must be a whole number, not "lots"`,
+			`b.yaml:3: grading must be highest, latest, first or average, not "best"`,
+			"b.yaml:4: pass_mark must be a percentage from 0 to 100",
+		}},
+		{"question problems", `questions:
+  - id: Bad_Id
+    type: single
+    prompt: p
+    options:
+      - id: a
+        text: one
+      - id: b
+        text: two
+  - id: ok-two
+    type: essay
+    prompt: p
+  - id: tf
+    type: truefalse
+    prompt: p
+  - id: num
+    type: numeric
+    prompt: p
+    answer: lots
+  - id: txt
+    type: text
+    prompt: p
+  - id: multi
+    type: multiple
+    prompt: p
+    options:
+      - id: a
+        text: x
+        correct: true
+      - id: a
+        text: y
+  - id: tf
+    type: truefalse
+    prompt: again
+    answer: true
+  - id: extra
+    type: single
+    prompt: p
+    colour: red
+    options:
+      - id: a
+        text: x
+        correct: true
+      - id: b
+        text: y
+`, []string{
+			`b.yaml:2: id "Bad_Id" must be lower-case words joined by hyphens`,
+			`b.yaml:11: type must be single, multiple, truefalse, numeric or text, not "essay"`,
+			`b.yaml:13: question "tf" (truefalse) needs answer`,
+			`b.yaml:19: answer must be a number, not "lots"`,
+			`b.yaml:20: question "txt" (text) needs accept`,
+			`b.yaml:30: question "multi": option id "a" is used twice`,
+			`b.yaml:32: question id "tf" is already used on line 13`,
+			`b.yaml:39: unknown key "colour"`,
+		}},
+		{"single needs one correct", "questions:\n  - id: s\n    type: single\n    prompt: p\n    options:\n      - id: a\n        text: x\n      - id: b\n        text: y\n", []string{
+			`b.yaml:5: question "s" (single) needs exactly one correct option, has 0`,
+		}},
+		{"draw beyond bank", "settings:\n  draw: 5\nquestions:\n  - id: x\n    type: truefalse\n    prompt: p\n    answer: true\n", []string{
+			"b.yaml:1: settings.draw is 5 but the bank has only 1 questions",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseBank("b.yaml", "x", []byte(tt.src))
+			if err == nil {
+				t.Fatal("ParseBank accepted a broken bank")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("problems lack %q; got:\n%s", w, err)
+				}
+			}
+			if got, want := strings.Count(err.Error(), "\n")+1, len(tt.want); got != want {
+				t.Errorf("got %d problems, want %d:\n%s", got, want, err)
+			}
+		})
+	}
+}
+
+func TestParseBankSettings(t *testing.T) {
+	q, err := ParseBank("b.yaml", "x", []byte(`settings:
+  draw: 1
+  shuffle_questions: false
+  shuffle_options: false
+  attempt_limit: 3
+  time_limit_minutes: 15
+  grace_minutes: 1
+  pass_mark: 80
+  grading: average
+  review:
+    score: true
+    correctness: false
+    right_answers: limit-used
+questions:
+  - id: x
+    type: truefalse
+    prompt: p
+    answer: true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := q.Settings
+	if s.Draw != 1 || s.ShuffleQuestions || s.ShuffleOptions || s.AttemptLimit != 3 || s.TimeLimit != 15*time.Minute ||
+		s.Grace != time.Minute || s.PassMark != 0.8 || s.Grading != Average || s.Review.Correctness || s.Review.RightAnswers != ShowAfterEnd {
+		t.Errorf("settings = %+v", s)
+	}
+	if !s.Review.Score || !s.Review.Explanations {
+		t.Errorf("unset review options must keep their defaults: %+v", s.Review)
+	}
+}
+
+// TestCourseBanks parses the real question banks of the course.
+func TestCourseBanks(t *testing.T) {
+	files, err := filepath.Glob("../content/lessons/*.quiz.yaml")
+	if err != nil || len(files) != 12 {
+		t.Fatalf("found %d banks (%v), want 12", len(files), err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := ParseBank(filepath.Base(f), "x", data)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if len(q.Questions) < 8 {
+			t.Errorf("%s has %d questions, want at least 8", f, len(q.Questions))
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package quiz
+
+import "time"
+
+// GradeAcross combines the fractions (0..1) of a student's attempts, in the
+// order they were made, by the quiz's grading method.
+func (s Settings) GradeAcross(fractions []float64) float64 {
+	if len(fractions) == 0 {
+		return 0
+	}
+	switch s.Grading {
+	case Latest:
+		return fractions[len(fractions)-1]
+	case First:
+		return fractions[0]
+	case Average:
+		var sum float64
+		for _, f := range fractions {
+			sum += f
+		}
+		return sum / float64(len(fractions))
+	default: // Highest
+		best := fractions[0]
+		for _, f := range fractions[1:] {
+			best = max(best, f)
+		}
+		return best
+	}
+}
+
+// Passed reports whether a fraction reaches the pass mark.
+func (s Settings) Passed(fraction float64) bool { return fraction >= s.PassMark-1e-9 }
+
+// AttemptsLeft is how many more attempts a student with used attempts may
+// make, or -1 when unlimited.
+func (s Settings) AttemptsLeft(used int) int {
+	if s.AttemptLimit <= 0 {
+		return -1
+	}
+	return max(0, s.AttemptLimit-used)
+}
+
+// Late reports whether a submission at now is past the deadline plus grace.
+func (s Settings) Late(deadline, now time.Time) bool {
+	return !deadline.IsZero() && now.After(deadline.Add(s.Grace))
+}
+
+// Visibility is what a review page shows.
+type Visibility struct {
+	Score        bool
+	Correctness  bool
+	Feedback     bool
+	Explanations bool
+	RightAnswers bool
+}
+
+// Visibility decides what the owner of an attempt sees in review, given
+// whether they have passed the quiz (by its grading method) and how many
+// attempts they have made. Instructors see everything.
+func (s Settings) Visibility(passed bool, used int, instructor bool) Visibility {
+	if instructor {
+		return Visibility{true, true, true, true, true}
+	}
+	r := s.Review
+	v := Visibility{Score: r.Score, Correctness: r.Correctness, Feedback: r.Feedback, Explanations: r.Explanations}
+	limitUsed := s.AttemptLimit > 0 && used >= s.AttemptLimit
+	switch r.RightAnswers {
+	case ShowAlways:
+		v.RightAnswers = true
+	case ShowAfterPassOrEnd:
+		v.RightAnswers = passed || limitUsed
+	case ShowAfterEnd:
+		v.RightAnswers = limitUsed
+	}
+	// Feedback on each option and explanations reveal the right answers, so
+	// they wait with them.
+	if !v.RightAnswers {
+		v.Feedback, v.Explanations = false, false
+	}
+	return v
+}

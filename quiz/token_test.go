@@ -1,0 +1,64 @@
+package quiz
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTokenRoundTripAndRotation(t *testing.T) {
+	q := mustBank(t, sampleBank)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	old := []byte("old-secret-0123456789abcdef0123456789")
+	cur := []byte("new-secret-0123456789abcdef0123456789")
+	oldSigner, _ := NewSigner([][]byte{old})
+	rotated, _ := NewSigner([][]byte{cur, old})
+	foreign, _ := NewSigner([][]byte{[]byte("someone-else-0123456789abcdef012345")})
+
+	tok := NewToken(q, 42, now)
+	if len(tok.AttemptID) != 36 || tok.AttemptID[14] != '4' {
+		t.Errorf("attempt id %q is not a v4 UUID", tok.AttemptID)
+	}
+	raw, err := oldSigner.Encode(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := rotated.Decode(raw, now.Add(time.Hour))
+	if err != nil {
+		t.Fatalf("a token signed with the old key must verify after rotation: %v", err)
+	}
+	if got != tok {
+		t.Errorf("decoded %+v, want %+v", got, tok)
+	}
+	if _, err := foreign.Decode(raw, now); !errors.Is(err, ErrBadToken) {
+		t.Errorf("foreign key: err = %v, want ErrBadToken", err)
+	}
+	tampered := raw[:len(raw)-3] + "AAA"
+	if _, err := rotated.Decode(tampered, now); !errors.Is(err, ErrBadToken) {
+		t.Errorf("tampered: err = %v, want ErrBadToken", err)
+	}
+	if _, err := rotated.Decode(raw, now.Add(TokenLifetime+time.Hour)); !errors.Is(err, ErrExpiredToken) {
+		t.Errorf("old token: err = %v, want ErrExpiredToken", err)
+	}
+	for _, junk := range []string{"", "x", strings.Repeat("A", 5000), "a|b|c"} {
+		if _, err := rotated.Decode(junk, now); !errors.Is(err, ErrBadToken) {
+			t.Errorf("Decode(%.10q) err = %v, want ErrBadToken", junk, err)
+		}
+	}
+	if a, b := NewToken(q, 1, now), NewToken(q, 1, now); a.AttemptID == b.AttemptID || a.Seed == b.Seed {
+		t.Error("two attempts share an id or a seed")
+	}
+}
+
+func TestTokenDeadlineFollowsTimeLimit(t *testing.T) {
+	q := mustBank(t, sampleBank)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	if tok := NewToken(q, 1, now); !tok.Deadline.IsZero() {
+		t.Errorf("no time limit, deadline %v", tok.Deadline)
+	}
+	q.Settings.TimeLimit = 20 * time.Minute
+	if tok := NewToken(q, 1, now); !tok.Deadline.Equal(now.Add(20 * time.Minute)) {
+		t.Errorf("deadline %v, want start + 20m", tok.Deadline)
+	}
+}
