@@ -34,7 +34,7 @@ type Answers map[string]Answer
 
 // AnswerError is a problem with the answer to one question, shown beside it.
 type AnswerError struct {
-	Position   int    // 0-based position on the paper; -1 for the form as a whole
+	Position   int // 0-based position on the paper; -1 for the form as a whole
 	QuestionID string
 	Msg        string
 }

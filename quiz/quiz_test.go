@@ -282,11 +282,11 @@ func TestDecodeAnswers(t *testing.T) {
 	q.Settings.Draw = len(q.Questions)
 	p := q.Paper(1)
 	tests := []struct {
-		name      string
-		form      url.Values
-		want      Answers
-		foreign   bool
-		fixable   []string // question ids with a fixable error
+		name    string
+		form    url.Values
+		want    Answers
+		foreign bool
+		fixable []string // question ids with a fixable error
 	}{
 		{"all types", url.Values{
 			"a.env": {"a"}, "a.backing": {"b", "a", "a"}, "a.rotate": {"false"},
