@@ -376,7 +376,7 @@ func TestVersionFollowsContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := FromBody(body)
+	back, err := FromBody(a.Version, body)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/twelve-course/twelve/quiz"
+)
+
+// Attempt errors.
+var (
+	ErrAttemptLimit = errors.New("store: attempt limit reached")
+	ErrNotYours     = errors.New("store: attempt belongs to someone else")
+)
+
+// Response is the stored answer to one question of an attempt.
+type Response struct {
+	AttemptID string  `db:"attempt_id"`
+	Position  int     `db:"position"`
+	Question  string  `db:"question"`
+	Answer    []byte  `db:"answer"` // JSON of quiz.Answer
+	Score     float64 `db:"score"`
+	MaxScore  float64 `db:"max_score"`
+}
+
+// Attempt is one submitted attempt.
+type Attempt struct {
+	ID          string    `db:"id"`
+	UserID      int64     `db:"user_id"`
+	Quiz        string    `db:"quiz"`
+	Version     string    `db:"version"`
+	AttemptNo   int       `db:"attempt_no"`
+	Seed        int64     `db:"seed"`
+	StartedAt   time.Time `db:"started_at"`
+	SubmittedAt time.Time `db:"submitted_at"`
+	Score       float64   `db:"score"`
+	MaxScore    float64   `db:"max_score"`
+}
+
+// Fraction is the attempt's score as a fraction 0..1.
+func (a Attempt) Fraction() float64 { return a.Score / a.MaxScore }
+
+// NewAttempt is a graded attempt to store.
+type NewAttempt struct {
+	Attempt
+	Responses []Response
+	// VersionBody is the quiz version's content, stored once per version.
+	VersionBody []byte
+}
+
+const attemptColumns = `id, user_id, quiz, version, attempt_no, seed, started_at, submitted_at, score, max_score`
+
+// SaveAttempt stores a graded attempt with its responses and refreshes the
+// student's grade for the quiz, all in one transaction. It is idempotent on
+// the attempt id: a second call with the same id stores nothing and returns
+// the attempt stored first, with created false. It returns ErrAttemptLimit
+// when the quiz's attempt limit is used up and ErrNotYours when the id
+// belongs to another user's attempt.
+func (s *Store) SaveAttempt(ctx context.Context, a NewAttempt, settings quiz.Settings) (stored Attempt, created bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		// One student's submissions of one quiz queue here, so that double
+		// clicks and retries see each other and attempt numbers never clash.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1::bigint::text || ':' || $2, 0))`, a.UserID, a.Quiz); err != nil {
+			return err
+		}
+		existing, err := attemptByID(ctx, tx, a.ID)
+		switch {
+		case err == nil:
+			if existing.UserID != a.UserID {
+				return ErrNotYours
+			}
+			stored, created = existing, false
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		var used int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM attempts WHERE user_id = $1 AND quiz = $2`, a.UserID, a.Quiz).Scan(&used); err != nil {
+			return err
+		}
+		if settings.AttemptLimit > 0 && used >= settings.AttemptLimit {
+			return ErrAttemptLimit
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO quiz_versions (hash, quiz, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`, a.Version, a.Quiz, a.VersionBody); err != nil {
+			return err
+		}
+		a.AttemptNo = used + 1
+		err = tx.QueryRow(ctx, `
+INSERT INTO attempts (id, user_id, quiz, version, attempt_no, seed, started_at, score, max_score)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING `+attemptColumns,
+			a.ID, a.UserID, a.Quiz, a.Version, a.AttemptNo, a.Seed, a.StartedAt, a.Score, a.MaxScore,
+		).Scan(&stored.ID, &stored.UserID, &stored.Quiz, &stored.Version, &stored.AttemptNo, &stored.Seed,
+			&stored.StartedAt, &stored.SubmittedAt, &stored.Score, &stored.MaxScore)
+		if err != nil {
+			return err
+		}
+		if err := insertResponses(ctx, tx, a.ID, a.Responses); err != nil {
+			return err
+		}
+		created = true
+		return refreshGrade(ctx, tx, a.UserID, a.Quiz, settings)
+	})
+	if err != nil {
+		if errors.Is(err, ErrAttemptLimit) || errors.Is(err, ErrNotYours) {
+			return Attempt{}, false, err
+		}
+		return Attempt{}, false, fmt.Errorf("store: save attempt: %w", err)
+	}
+	return stored, created, nil
+}
+
+func insertResponses(ctx context.Context, tx pgx.Tx, attemptID string, rs []Response) error {
+	n := len(rs)
+	positions, questions, scores, maxes := make([]int32, n), make([]string, n), make([]float64, n), make([]float64, n)
+	answers := make([]string, n)
+	for i, r := range rs {
+		positions[i], questions[i], scores[i], maxes[i], answers[i] = int32(r.Position), r.Question, r.Score, r.MaxScore, string(r.Answer)
+	}
+	_, err := tx.Exec(ctx, `
+INSERT INTO responses (attempt_id, position, question, answer, score, max_score)
+SELECT $1, p, q, a::jsonb, s, m
+FROM unnest($2::int[], $3::text[], $4::text[], $5::float8[], $6::float8[]) AS r(p, q, a, s, m)`,
+		attemptID, positions, questions, answers, scores, maxes)
+	return err
+}
+
+// refreshGrade recomputes the student's grade for the quiz by its grading
+// method, inside the attempt's transaction: the gradebook is never stale.
+func refreshGrade(ctx context.Context, tx pgx.Tx, userID int64, quizSlug string, settings quiz.Settings) error {
+	rows, err := tx.Query(ctx, `SELECT score / max_score FROM attempts WHERE user_id = $1 AND quiz = $2 ORDER BY attempt_no`, userID, quizSlug)
+	if err != nil {
+		return err
+	}
+	fractions, err := pgx.CollectRows(rows, pgx.RowTo[float64])
+	if err != nil {
+		return err
+	}
+	grade := settings.GradeAcross(fractions)
+	_, err = tx.Exec(ctx, `
+INSERT INTO grades (user_id, quiz, attempts, grade, passed, updated_at)
+VALUES ($1, $2, $3, $4, $5, now())
+ON CONFLICT (user_id, quiz) DO UPDATE
+SET attempts = EXCLUDED.attempts, grade = EXCLUDED.grade, passed = EXCLUDED.passed, updated_at = now()`,
+		userID, quizSlug, len(fractions), grade, settings.Passed(grade))
+	return err
+}
+
+func attemptByID(ctx context.Context, q pgx.Tx, id string) (Attempt, error) {
+	rows, err := q.Query(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = $1`, id)
+	if err != nil {
+		return Attempt{}, err
+	}
+	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Attempt])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Attempt{}, ErrNotFound
+	}
+	return a, err
+}
+
+// Attempt returns a stored attempt and its responses in paper order.
+func (s *Store) Attempt(ctx context.Context, id string) (Attempt, []Response, error) {
+	var a Attempt
+	var rs []Response
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if a, err = attemptByID(ctx, tx, id); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT attempt_id, position, question, answer, score, max_score FROM responses WHERE attempt_id = $1 ORDER BY position`, id)
+		if err != nil {
+			return err
+		}
+		rs, err = pgx.CollectRows(rows, pgx.RowToStructByName[Response])
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Attempt{}, nil, ErrNotFound
+	}
+	if err != nil {
+		return Attempt{}, nil, fmt.Errorf("store: attempt: %w", err)
+	}
+	return a, rs, nil
+}
+
+// AttemptsOf lists a student's attempts, of one quiz or (quiz "") of all,
+// oldest first.
+func (s *Store) AttemptsOf(ctx context.Context, userID int64, quizSlug string) ([]Attempt, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+attemptColumns+` FROM attempts
+WHERE user_id = $1 AND ($2 = '' OR quiz = $2) ORDER BY quiz, attempt_no`, userID, quizSlug)
+	if err != nil {
+		return nil, fmt.Errorf("store: attempts of user: %w", err)
+	}
+	as, err := pgx.CollectRows(rows, pgx.RowToStructByName[Attempt])
+	if err != nil {
+		return nil, fmt.Errorf("store: attempts of user: %w", err)
+	}
+	return as, nil
+}
+
+// Grade is a student's graded result for one quiz.
+type Grade struct {
+	Quiz     string  `db:"quiz"`
+	Attempts int     `db:"attempts"`
+	Grade    float64 `db:"grade"`
+	Passed   bool    `db:"passed"`
+}
+
+// GradesOf returns a student's grades by quiz slug.
+func (s *Store) GradesOf(ctx context.Context, userID int64) (map[string]Grade, error) {
+	rows, err := s.pool.Query(ctx, `SELECT quiz, attempts, grade, passed FROM grades WHERE user_id = $1`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: grades of user: %w", err)
+	}
+	gs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Grade])
+	if err != nil {
+		return nil, fmt.Errorf("store: grades of user: %w", err)
+	}
+	out := make(map[string]Grade, len(gs))
+	for _, g := range gs {
+		out[g.Quiz] = g
+	}
+	return out, nil
+}
+
+// QuizVersion is one stored version of a quiz.
+type QuizVersion struct {
+	Hash string
+	Quiz string
+	Body []byte
+}
+
+// SaveQuizVersions records the versions this release carries, so attempts
+// started on it can be graded by any later release.
+func (s *Store) SaveQuizVersions(ctx context.Context, vs []QuizVersion) error {
+	batch := &pgx.Batch{}
+	for _, v := range vs {
+		batch.Queue(`INSERT INTO quiz_versions (hash, quiz, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`, v.Hash, v.Quiz, v.Body)
+	}
+	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("store: save quiz versions: %w", err)
+	}
+	return nil
+}
+
+// QuizVersionBody returns the stored content of a quiz version.
+func (s *Store) QuizVersionBody(ctx context.Context, hash string) ([]byte, error) {
+	var body []byte
+	err := s.pool.QueryRow(ctx, `SELECT body FROM quiz_versions WHERE hash = $1`, hash).Scan(&body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: quiz version: %w", err)
+	}
+	return body, nil
+}
