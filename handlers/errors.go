@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 
+	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
 )
@@ -71,6 +72,9 @@ func classify(err error) *Error {
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound
+	}
+	if errors.Is(err, auth.ErrForbidden) {
+		return errForbidden
 	}
 	var pgErr *pgconn.PgError
 	var connErr *pgconn.ConnectError

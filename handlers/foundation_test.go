@@ -150,9 +150,9 @@ func TestCSRF(t *testing.T) {
 	}
 	other := strings.Repeat("A", 43)
 	tests := []struct {
-		name                string
+		name                 string
 		form, cookie, origin string
-		want                int
+		want                 int
 	}{
 		{"matching token", token, token, "", 200},
 		{"matching token, same origin", token, token, "http://example.com", 200},

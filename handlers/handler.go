@@ -9,7 +9,10 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 
+	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 )
@@ -23,6 +26,11 @@ type Process struct {
 	StartedAt time.Time
 	// Revision is the VCS revision the binary was built from, or "".
 	Revision string
+	// Addr is the address the listener is bound to, e.g. "[::]:8080".
+	Addr string
+	// StartupDuration is the time from the command starting to the
+	// listener being bound (config, assets, lessons, pool, schema check).
+	StartupDuration time.Duration
 }
 
 // Deps are what the handlers need; cmd/twelve builds them once.
@@ -33,6 +41,16 @@ type Deps struct {
 	Logger  *slog.Logger
 	Assets  *static.Assets
 	Process Process
+	// SignIn is the OpenID Connect relying party, or nil when
+	// OIDC_ISSUER_URL is unset and sign-in is off.
+	SignIn *auth.RelyingParty
+	// Course is the lessons to serve; nil means the course embedded in the binary.
+	Course *content.Course
+	// AdminCommands names the `twelve admin …` commands of this binary.
+	AdminCommands []string
+	// Quizzes are the question banks by lesson slug; nil means the banks
+	// embedded in the binary.
+	Quizzes map[string]*quiz.Quiz
 }
 
 // Handler holds the dependencies of every route.
@@ -43,18 +61,37 @@ type Handler struct {
 	logger  *slog.Logger
 	assets  *static.Assets
 	process Process
+	signin  *auth.RelyingParty
+	cookies *auth.Cookies
+	roles   auth.Policy
+	views   courseViews  // lesson pages, prepared once
+	facts   processFacts // live-panel facts that cannot change in a process
+	quizzes *quizBook    // current quizzes and every version seen
+	tokens  *quiz.Signer // attempt tokens
 }
 
-// New builds the router with its middleware and routes.
-func New(d Deps) *echo.Echo {
-	h := &Handler{
+// newHandler holds d for the routes.
+func newHandler(d Deps) *Handler {
+	return &Handler{
 		cfg:     d.Config,
 		getenv:  d.Getenv,
 		store:   d.Store,
 		logger:  d.Logger,
 		assets:  d.Assets,
 		process: d.Process,
+		signin:  d.SignIn,
+		cookies: auth.NewCookies(d.Config.SecretKeys),
+		roles:   auth.Policy{Emails: d.Config.InstructorEmails, Group: d.Config.InstructorGroup},
+		views:   newCourseViews(courseOrEmbedded(d.Course)),
+		facts:   newProcessFacts(d, readBuildInfo()),
+		quizzes: newQuizBook(d.Quizzes, d.Store),
+		tokens:  mustSigner(d.Config.SecretKeys),
 	}
+}
+
+// New builds the router with its middleware and routes.
+func New(d Deps) *echo.Echo {
+	h := newHandler(d)
 	e := echo.NewWithConfig(echo.Config{
 		Logger:          d.Logger,
 		IPExtractor:     echo.ExtractIPFromXFFHeader(),
@@ -70,6 +107,7 @@ func New(d Deps) *echo.Echo {
 		middleware.ContextTimeout(d.Config.RequestTimeout),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
 		h.csrf,
+		h.identify,
 	)
 	h.routes(e)
 	return e

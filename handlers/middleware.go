@@ -88,6 +88,9 @@ func (h *Handler) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("X-Frame-Options", "DENY")
 		hdr.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		// No form-action on purpose: Chrome applies it to the redirects that
+		// follow a form post, and signing out (POST /logout) redirects to
+		// the identity provider's end_session_endpoint.
 		hdr.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' 'nonce-"+nonce+"'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 		hdr.Set("Cache-Control", "private, no-cache")
 		if c.Scheme() == "https" {

@@ -43,6 +43,7 @@ func (h *Handler) page(c *echo.Context, title string) views.Page {
 		Title:         title,
 		Path:          c.Request().URL.RequestURI(),
 		Stylesheet:    h.assets.Path("style.css"),
+		Script:        h.assets.Path("app.js"),
 		Revision:      shortRevision(h.process.Revision),
 		SignInEnabled: h.cfg.OIDC.Enabled(),
 	}

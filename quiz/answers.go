@@ -205,6 +205,8 @@ func (a Answers) Form() url.Values {
 			v.Set(key, strconv.FormatBool(*ans.Truth))
 		case ans.Raw != "":
 			v.Set(key, ans.Raw)
+		case ans.Number != nil:
+			v.Set(key, strconv.FormatFloat(*ans.Number, 'f', -1, 64))
 		}
 	}
 	return v

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -91,4 +94,54 @@ func provider(pool *pgxpool.Pool, locked bool) (*goose.Provider, func(), error) 
 		return nil, nil, fmt.Errorf("store: migrations: %w", err)
 	}
 	return p, func() { db.Close() }, nil
+}
+
+// Migration is one applied schema migration, as goose recorded it.
+type Migration struct {
+	Version   int64     `db:"version_id"`
+	AppliedAt time.Time `db:"applied_at"`
+}
+
+// goose stores tstamp as a timestamp without time zone, written as now() in
+// the migrating session's time zone; read back in the same zone it is exact.
+const lastMigrationSQL = `
+SELECT version_id, tstamp AT TIME ZONE current_setting('TimeZone') AS applied_at
+FROM goose_db_version
+WHERE is_applied AND version_id > 0
+ORDER BY id DESC
+LIMIT 1`
+
+// LastMigration returns the migration applied most recently, or
+// ErrNotFound when none has been.
+func (s *Store) LastMigration(ctx context.Context) (Migration, error) {
+	rows, err := s.pool.Query(ctx, lastMigrationSQL)
+	if err != nil {
+		return Migration{}, fmt.Errorf("store: last migration: %w", err)
+	}
+	m, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Migration])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Migration{}, ErrNotFound
+	}
+	if err != nil {
+		return Migration{}, fmt.Errorf("store: last migration: %w", err)
+	}
+	return m, nil
+}
+
+// LatestVersion is the newest migration embedded in this binary: the schema
+// version this release needs. It reads no database.
+func LatestVersion() (int64, error) {
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return 0, fmt.Errorf("store: migrations: %w", err)
+	}
+	var latest int64
+	for _, name := range names {
+		v, err := goose.NumericComponent(name)
+		if err != nil {
+			return 0, fmt.Errorf("store: migration %s: %w", name, err)
+		}
+		latest = max(latest, v)
+	}
+	return latest, nil
 }

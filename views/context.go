@@ -60,9 +60,11 @@ type Page struct {
 	Title       string
 	Description string
 	// Path is the current request path, for "sign in and come back".
-	Path      string
+	Path       string
 	Stylesheet string
-	Revision  string
+	// Script is the progressive-enhancement script; pages work without it.
+	Script   string
+	Revision string
 	// SignInEnabled is false when no identity provider is configured.
 	SignInEnabled bool
 }

@@ -23,8 +23,11 @@ type adminCommand struct {
 // read the same settings as the web process (factor XII).
 func adminCommands() map[string]adminCommand {
 	return map[string]adminCommand{
-		"check":  {"validate the settings and reach the database; print what was found", adminCheck},
-		"config": {"print the effective settings, secrets redacted", adminConfig},
+		"check":             {"validate the settings and reach the database; print what was found", adminCheck},
+		"config":            {"print the effective settings, secrets redacted", adminConfig},
+		"content-check":     {"[DIR]: validate the lessons (embedded, or in DIR); print every problem with file and line", adminContentCheck},
+		"grant-instructor":  {"EMAIL: make EMAIL an instructor; takes effect on their next instructor page", adminGrantInstructor},
+		"revoke-instructor": {"EMAIL: remove EMAIL's instructor grant; takes effect on their next instructor page", adminRevokeInstructor},
 	}
 }
 

@@ -16,8 +16,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/handlers"
+	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 )
@@ -44,6 +47,14 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	course, err := loadCourse(content.Embedded(), embeddedLessons)
+	if err != nil {
+		return fmt.Errorf("web: the embedded lessons are invalid (see `twelve admin content-check`):\n%w", err)
+	}
+	quizzes, err := quiz.LoadBanks(content.Embedded())
+	if err != nil {
+		return fmt.Errorf("web: the embedded question banks are invalid (see `twelve admin content-check`):\n%w", err)
+	}
 	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.DatabasePoolSize)
 	if err != nil {
 		return err
@@ -53,25 +64,29 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	st := store.New(pool)
+	go recordQuizVersions(ctx, st, quizzes, logger)
 
-	proc := newProcess("web", getenv, started)
-	e := handlers.New(handlers.Deps{
-		Config: cfg, Getenv: getenv, Store: st, Logger: logger, Assets: assets, Process: proc,
-	})
-
+	// Bound before the handlers are built, so the live panels know the
+	// address (factor VII) and how long start-up took (factor IX).
 	ln, err := listen(cfg.Port)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
-		// Longer than Heroku's router keeps idle connections (90 s).
-		IdleTimeout: 120 * time.Second,
-		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	proc := newProcess("web", getenv, started)
+	proc.Addr = ln.Addr().String()
+	proc.StartupDuration = time.Since(started)
+	// Discovery runs in the background, retried while the provider is down,
+	// so the port is bound at once and lessons are served meanwhile.
+	var signin *auth.RelyingParty
+	if cfg.OIDC.Enabled() {
+		signin = auth.NewRelyingParty(auth.Options{OIDC: cfg.OIDC, Logger: logger})
+		go signin.Discover(ctx)
 	}
+	e := handlers.New(handlers.Deps{
+		Config: cfg, Getenv: getenv, Store: st, Logger: logger, Assets: assets, Process: proc,
+		SignIn: signin, Course: course, AdminCommands: adminCommandNames(), Quizzes: quizzes,
+	})
+	srv := newHTTPServer(cfg, e, logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "process", proc.ID, "revision", proc.Revision,
@@ -104,6 +119,23 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	logger.Info("stopped", "uptime_s", int(time.Since(started).Seconds()))
 	return nil
+}
+
+// newHTTPServer configures the server for life behind Heroku's router,
+// which keeps idle connections to a dyno open for up to 90 s and gives up on
+// a request after 30 s.
+func newHTTPServer(cfg config.Config, handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Room to write the friendly 503 after REQUEST_TIMEOUT ends a handler.
+		WriteTimeout: cfg.RequestTimeout + 10*time.Second,
+		// Longer than the router's 90 s, so the router, not the dyno, closes
+		// an idle connection and never sends a request down a closing one.
+		IdleTimeout: 120 * time.Second,
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // listen binds $PORT on every address, IPv4 and IPv6.

@@ -1,0 +1,252 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/twelve-course/twelve/quiz"
+	"github.com/twelve-course/twelve/store"
+	"github.com/twelve-course/twelve/views"
+)
+
+// showAttempt reviews a submitted attempt for its owner, as the quiz's
+// review options allow, and for instructors in full.
+func (h *Handler) showAttempt(c *echo.Context) error {
+	id := c.Param("id")
+	if !validUUID(id) {
+		return errNotFound
+	}
+	ctx := c.Request().Context()
+	a, responses, err := h.store.Attempt(ctx, id)
+	if err != nil {
+		return err
+	}
+	if a.UserID != identityOf(c).UserID {
+		// Someone else's attempt: only instructors, with the role checked now.
+		return h.requireInstructor(func(c *echo.Context) error { return h.reviewAttempt(c, a, responses, true) })(c)
+	}
+	return h.reviewAttempt(c, a, responses, false)
+}
+
+func (h *Handler) reviewAttempt(c *echo.Context, a store.Attempt, responses []store.Response, asInstructor bool) error {
+	ctx := c.Request().Context()
+	l, ok := h.views.course.Lesson(a.Quiz)
+	if !ok {
+		return errNotFound
+	}
+	version, err := h.quizzes.Version(ctx, a.Version)
+	if err != nil {
+		return err
+	}
+	settings := version.Settings
+	if current, ok := h.quizzes.Current(a.Quiz); ok {
+		settings = current.Settings // policy follows the quiz as it is now
+	}
+	attempts, err := h.store.AttemptsOf(ctx, a.UserID, a.Quiz)
+	if err != nil {
+		return err
+	}
+	var fractions []float64
+	for _, at := range attempts {
+		fractions = append(fractions, at.Fraction())
+	}
+	grade := settings.GradeAcross(fractions)
+	passed := settings.Passed(grade)
+	vis := settings.Visibility(passed, len(attempts), asInstructor)
+
+	v := views.ReviewView{
+		AttemptID: a.ID, Slug: l.Slug, Numeral: l.Numeral, Title: l.Title, AttemptNo: a.AttemptNo,
+		Submitted: a.SubmittedAt.UTC().Format("2 Jan 2006, 15:04 UTC"),
+		TimeTaken: duration(a.SubmittedAt.Sub(a.StartedAt)),
+		ShowScore: vis.Score,
+		Score:     fmt.Sprintf("%s / %s", num(a.Score), num(a.MaxScore)),
+		Percent:   int(math.Round(100 * a.Fraction())),
+		Grade:     percent(grade), GradeMethod: string(settings.Grading), QuizPassed: passed,
+	}
+	if asInstructor {
+		v.Student = h.studentName(c, a.UserID)
+	}
+	if !vis.RightAnswers {
+		switch settings.Review.RightAnswers {
+		case quiz.ShowAfterPassOrEnd:
+			v.Withheld = "Right answers and explanations appear here once you pass this quiz."
+		case quiz.ShowAfterEnd:
+			v.Withheld = "Right answers and explanations appear here once you have used all your attempts."
+		default:
+			v.Withheld = "This quiz does not show right answers."
+		}
+	}
+	if !asInstructor {
+		switch left := settings.AttemptsLeft(len(attempts)); left {
+		case 0:
+			v.LeftNote = "No attempts left."
+		case -1:
+			v.RetakeURL = quizPath(a.Quiz)
+		default:
+			v.RetakeURL = quizPath(a.Quiz)
+			v.LeftNote = plural(left, "attempt left", "attempts left")
+		}
+	}
+	paper := version.Paper(uint64(a.Seed))
+	byQuestion := map[string]store.Response{}
+	for _, r := range responses {
+		byQuestion[r.Question] = r
+	}
+	for i, it := range paper.Items {
+		v.Items = append(v.Items, reviewItem(i+1, it, byQuestion[it.Question.ID], vis))
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return h.ok(c, views.ReviewPage(h.page(c, fmt.Sprintf("Attempt %d: %s", a.AttemptNo, l.Title)), v))
+}
+
+func reviewItem(n int, it quiz.Item, r store.Response, vis quiz.Visibility) views.ReviewItem {
+	qu := it.Question
+	var given quiz.Answer
+	_ = json.Unmarshal(r.Answer, &given) // stored by us; an unreadable one shows as unanswered
+	item := views.ReviewItem{Number: n, Prompt: qu.Prompt, Points: pointsText(qu.Points)}
+	if vis.Correctness {
+		switch {
+		case !given.Answered():
+			item.Status = "unanswered"
+		case r.Score >= r.MaxScore-1e-9:
+			item.Status = "correct"
+		case r.Score > 1e-9:
+			item.Status = "partial"
+		default:
+			item.Status = "incorrect"
+		}
+	}
+	if vis.Score {
+		item.Score = num(r.Score) + " / " + num(r.MaxScore)
+	}
+	for _, o := range it.Options {
+		ro := views.ReviewOption{Text: o.Text, Chosen: slices.Contains(given.Choices, o.ID), Right: vis.RightAnswers && o.Correct}
+		if vis.Feedback && (ro.Chosen || ro.Right) {
+			ro.Feedback = o.Feedback
+		}
+		item.Options = append(item.Options, ro)
+	}
+	item.Given = answerText(qu, given)
+	if vis.RightAnswers && len(it.Options) == 0 {
+		item.Right = answerText(qu, qu.RightAnswer())
+		if qu.Type == quiz.Numeric && qu.Tolerance > 0 {
+			item.Right += " (± " + num(qu.Tolerance) + ")"
+		}
+	}
+	if vis.Explanations {
+		item.Explanation = qu.Explanation
+	}
+	return item
+}
+
+func answerText(qu *quiz.Question, a quiz.Answer) string {
+	switch {
+	case a.Truth != nil && *a.Truth:
+		return "True"
+	case a.Truth != nil:
+		return "False"
+	case a.Number != nil:
+		s := num(*a.Number)
+		if qu.Unit != "" {
+			s += " " + qu.Unit
+		}
+		return s
+	}
+	return a.Raw
+}
+
+// showMe lists the signed-in student's grades and attempts per lesson.
+func (h *Handler) showMe(c *echo.Context) error {
+	id := identityOf(c)
+	ctx := c.Request().Context()
+	attempts, err := h.store.AttemptsOf(ctx, id.UserID, "")
+	if err != nil {
+		return err
+	}
+	grades, err := h.store.GradesOf(ctx, id.UserID)
+	if err != nil {
+		return err
+	}
+	byQuiz := map[string][]store.Attempt{}
+	for _, a := range attempts {
+		byQuiz[a.Quiz] = append(byQuiz[a.Quiz], a)
+	}
+	v := views.MeView{Name: id.Name}
+	for _, l := range h.views.course.Lessons() {
+		q, ok := h.quizzes.Current(l.Slug)
+		if !ok {
+			continue
+		}
+		ml := views.MeLesson{Numeral: l.Numeral, Title: l.Title, Slug: l.Slug, Grade: "—", Method: string(q.Settings.Grading)}
+		if g, ok := grades[l.Slug]; ok {
+			ml.Grade, ml.Passed = percent(g.Grade), g.Passed
+		}
+		for _, a := range byQuiz[l.Slug] {
+			ml.Attempts = append(ml.Attempts, views.MeAttempt{
+				ID: a.ID, No: a.AttemptNo, Score: percent(a.Fraction()), When: a.SubmittedAt.UTC().Format("2 Jan 15:04"),
+			})
+		}
+		if ml.Passed {
+			v.Passed++
+		}
+		v.Total++
+		v.Lessons = append(v.Lessons, ml)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return h.ok(c, views.MePage(h.page(c, "My progress"), v))
+}
+
+// studentName names a student for an instructor's review page.
+func (h *Handler) studentName(c *echo.Context, userID int64) string {
+	u, err := h.store.UserByID(c.Request().Context(), userID)
+	if err != nil {
+		return "student #" + strconv.FormatInt(userID, 10)
+	}
+	if u.Email != "" {
+		return u.Name + " <" + u.Email + ">"
+	}
+	return u.Name
+}
+
+func validUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func num(f float64) string { return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64) }
+
+func percent(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + "%" }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func duration(d time.Duration) string {
+	if d < time.Minute {
+		return strconv.Itoa(int(d.Seconds())) + " s"
+	}
+	return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+}

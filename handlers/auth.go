@@ -1,0 +1,193 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/twelve-course/twelve/auth"
+	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/views"
+)
+
+// signInSettings are the variables that turn sign-in on, as the "not set
+// up" page lists them.
+var signInSettings = []string{"OIDC_ISSUER_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "INSTRUCTOR_EMAILS", "INSTRUCTOR_GROUP"}
+
+// startSignIn sends the browser to the identity provider, keeping state,
+// nonce, PKCE verifier and where to come back to in a short-lived signed
+// and encrypted cookie, so that any process can finish the sign-in.
+func (h *Handler) startSignIn(c *echo.Context) error {
+	next := auth.SafeNext(c.QueryParam("next"))
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if h.signin == nil {
+		return h.showSignInNotSetUp(c, next)
+	}
+	if identityOf(c) != nil {
+		return c.Redirect(http.StatusSeeOther, next)
+	}
+	flow, authURL, err := h.signin.Begin(h.origin(c)+auth.FlowPath, next, time.Now())
+	if errors.Is(err, auth.ErrUnavailable) {
+		return h.showProviderUnreachable(c, next)
+	}
+	if err != nil {
+		return err
+	}
+	value, err := h.cookies.EncodeFlow(flow)
+	if err != nil {
+		return err
+	}
+	h.setCookie(c, auth.FlowCookie, value, auth.FlowPath, auth.FlowTTL)
+	return c.Redirect(http.StatusSeeOther, authURL)
+}
+
+// finishSignIn is the provider's redirect back. The flow cookie is cleared
+// first, whatever happens, so that a callback can be used once. Only a
+// fully verified sign-in writes the users row and sets the identity cookie.
+func (h *Handler) finishSignIn(c *echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if h.signin == nil {
+		return h.showSignInNotSetUp(c, "/")
+	}
+	ck, cookieErr := c.Cookie(auth.FlowCookie)
+	h.clearCookie(c, auth.FlowCookie, auth.FlowPath)
+	if cookieErr != nil {
+		return h.showSignInFailed(c, "/", "this browser has no sign-in in progress. It may have been finished already, taken longer than 10 minutes, or been started in another browser.", cookieErr)
+	}
+	flow, err := h.cookies.DecodeFlow(ck.Value)
+	if err != nil {
+		return h.showSignInFailed(c, "/", "the sign-in took longer than 10 minutes or could not be read.", err)
+	}
+
+	ctx := c.Request().Context()
+	profile, err := h.signin.Finish(ctx, flow, c.QueryParams())
+	switch {
+	case errors.Is(err, auth.ErrUnavailable):
+		return h.showProviderUnreachable(c, flow.Next)
+	case errors.Is(err, auth.ErrState):
+		return h.showSignInFailed(c, flow.Next, "the answer from the sign-in provider belongs to another sign-in, perhaps one started in another tab.", err)
+	case errors.Is(err, auth.ErrProviderRefused) && c.QueryParam("error") == "access_denied":
+		return h.showSignInFailed(c, flow.Next, "the sign-in provider did not let you in, or you cancelled.", err)
+	case errors.Is(err, auth.ErrProviderRefused):
+		return h.showSignInFailed(c, flow.Next, "the sign-in provider reported a problem.", err)
+	case errors.Is(err, auth.ErrExchange):
+		return h.showSignInFailed(c, flow.Next, "the sign-in provider did not confirm the sign-in.", err)
+	case errors.Is(err, auth.ErrIDToken):
+		return h.showSignInFailed(c, flow.Next, "the sign-in provider's answer could not be verified.", err)
+	case err != nil:
+		return err
+	}
+
+	user, err := h.store.UpsertUser(ctx, profile.Issuer, profile.Subject, profile.Email, profile.Name)
+	if err != nil {
+		return err
+	}
+	granted := false
+	if profile.EmailVerified {
+		if granted, err = h.store.HasInstructorGrant(ctx, profile.Email); err != nil {
+			return err
+		}
+	}
+	id := auth.Identity{
+		UserID:          user.ID,
+		Issuer:          user.Issuer,
+		Subject:         user.Subject,
+		Name:            user.Name,
+		Email:           user.Email,
+		EmailVerified:   profile.EmailVerified,
+		GroupInstructor: h.roles.ByGroup(profile.Groups),
+		Expires:         time.Now().Add(auth.IdentityTTL),
+	}
+	id.Instructor = h.roles.Instructor(id, granted)
+	if id.Name == "" {
+		id.Name = "(no name given)"
+	}
+	if err := h.setIdentityCookie(c, id); err != nil {
+		return err
+	}
+	// The ID token is only needed as the logout hint; when it does not fit
+	// in a cookie the provider's logout simply goes without it.
+	if hint, err := h.cookies.EncodeHint(profile.IDToken, id.Expires); err == nil {
+		h.setCookie(c, auth.HintCookie, hint, auth.HintPath, auth.IdentityTTL)
+	} else {
+		h.clearCookie(c, auth.HintCookie, auth.HintPath)
+		h.logger.Info("logout hint left out", "error", err.Error(), "request_id", requestIDOf(c))
+	}
+	setIdentity(c, id)
+	h.logger.Info("signed in", "user_id", id.UserID, "instructor", id.Instructor, "request_id", requestIDOf(c))
+	return c.Redirect(http.StatusSeeOther, auth.SafeNext(flow.Next))
+}
+
+// confirmSignOut shows the sign-out button: people type /logout, and a GET
+// must not change anything.
+func (h *Handler) confirmSignOut(c *echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	p := h.page(c, "Sign out")
+	p.Path = "/"
+	return h.ok(c, views.SignOutPage(p))
+}
+
+// signOut clears this site's cookies, then sends the browser to the
+// provider's end_session_endpoint (when it has one) so the person is signed
+// out there too, and back to the course home.
+func (h *Handler) signOut(c *echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	id := identityOf(c)
+	hint := ""
+	if ck, err := c.Cookie(auth.HintCookie); err == nil {
+		hint, _ = h.cookies.DecodeHint(ck.Value)
+	}
+	h.clearCookie(c, auth.IdentityCookie, "/")
+	h.clearCookie(c, auth.HintCookie, auth.HintPath)
+	if id != nil {
+		h.logger.Info("signed out", "user_id", id.UserID, "request_id", requestIDOf(c))
+	}
+	c.Set(identityKey, nil)
+	c.Set(viewerKey, nil)
+	if h.signin != nil && (id != nil || hint != "") {
+		if target, ok := h.signin.EndSessionURL(h.origin(c)+"/", hint); ok {
+			return c.Redirect(http.StatusSeeOther, target)
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// showSignInNotSetUp answers 503: this deploy offers no sign-in, and the
+// page tells whoever runs it which settings to set. 503 rather than 200 so
+// that monitors and scripts see that sign-in is unavailable here.
+func (h *Handler) showSignInNotSetUp(c *echo.Context, next string) error {
+	var settings []views.SettingHint
+	for _, name := range signInSettings {
+		for _, s := range config.Settings {
+			if s.Name == name {
+				settings = append(settings, views.SettingHint{Name: s.Name, Description: s.Description})
+			}
+		}
+	}
+	p := h.page(c, "Sign-in is not set up")
+	p.Path = next
+	return h.render(c, http.StatusServiceUnavailable, views.SignInNotSetUpPage(p, views.SignInNotSetUpView{Settings: settings}))
+}
+
+// showProviderUnreachable answers 503 while discovery has not succeeded.
+func (h *Handler) showProviderUnreachable(c *echo.Context, next string) error {
+	c.Response().Header().Set("Retry-After", "10")
+	p := h.page(c, "Sign-in provider unreachable")
+	p.Path = next
+	return h.render(c, http.StatusServiceUnavailable, views.SignInUnreachablePage(p, views.SignInURL(next)))
+}
+
+// showSignInFailed answers 400 with reason, written for the person; the
+// detail is logged, never shown.
+func (h *Handler) showSignInFailed(c *echo.Context, next, reason string, detail error) error {
+	h.logger.Warn("sign-in failed", "error", detail.Error(), "request_id", requestIDOf(c))
+	p := h.page(c, "Sign-in failed")
+	p.Path = next
+	return h.render(c, http.StatusBadRequest, views.SignInFailedPage(p, views.SignInFailedView{
+		Reason:    "Sign-in failed: " + reason + " Please try again.",
+		RetryURL:  views.SignInURL(next),
+		RequestID: requestIDOf(c),
+	}))
+}
