@@ -1,7 +1,6 @@
-// Package content is the course as data: the twelve lessons, embedded in the
-// binary, parsed, validated and rendered to HTML once when the process starts.
-// The question banks beside them (*.quiz.yaml) belong to the quizzes and are
-// ignored here.
+// Package content is the course as data: the twelve lessons and their
+// question banks, embedded in the binary, parsed, validated and (lessons)
+// rendered to HTML once when the process starts.
 package content
 
 import (
@@ -14,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/yuin/goldmark"
+
+	"github.com/twelve-course/twelve/quiz"
 )
 
 //go:embed lessons
@@ -71,6 +72,7 @@ type Heading struct {
 type Course struct {
 	lessons []*Lesson
 	bySlug  map[string]*Lesson
+	quizzes map[string]*quiz.Quiz
 }
 
 // Lessons returns the lessons in course order.
@@ -143,6 +145,7 @@ func Load(fsys fs.FS) (*Course, error) {
 		}
 	}
 	course := checkCourse(lessons, &ps)
+	loadQuizzes(fsys, course, &ps)
 	if err := errors.Join(ps...); err != nil {
 		return nil, err
 	}

@@ -152,23 +152,38 @@ More text.
 
 func fileName(n int) string { return fmt.Sprintf("%02d-%s.md", n, slugs[n-1]) }
 
-// validCourse is twelve valid lessons, with a question bank the loader
-// must ignore.
+func bankName(n int) string { return fmt.Sprintf("%02d-%s.quiz.yaml", n, slugs[n-1]) }
+
+const validBank = `settings:
+  draw: 1
+questions:
+  - id: only
+    type: truefalse
+    prompt: Is this a question?
+    answer: true
+`
+
+// validCourse is twelve valid lessons, each with a question bank, and a
+// file that is neither.
 func validCourse() fstest.MapFS {
-	fsys := fstest.MapFS{
-		"01-codebase.quiz.yaml": {Data: []byte("questions: [this is: not: for the lesson loader")},
-		"README.txt":            {Data: []byte("not a lesson")},
-	}
+	fsys := fstest.MapFS{"README.txt": {Data: []byte("not a lesson")}}
 	for n := 1; n <= 12; n++ {
 		fsys[fileName(n)] = &fstest.MapFile{Data: []byte(lessonFile(n))}
+		fsys[bankName(n)] = &fstest.MapFile{Data: []byte(validBank)}
 	}
 	return fsys
 }
 
-func TestLoadValidIgnoresQuizFiles(t *testing.T) {
+func TestLoadValid(t *testing.T) {
 	c, err := Load(validCourse())
 	if err != nil {
 		t.Fatalf("Load = %v, want no error", err)
+	}
+	if q, ok := c.Quiz("logs"); !ok || len(q.Questions) != 1 || q.Slug != "logs" {
+		t.Errorf("Quiz(logs) = %v, %v; want the logs bank", q, ok)
+	}
+	if got := len(c.Quizzes()); got != 12 {
+		t.Errorf("%d quizzes, want 12", got)
 	}
 	l, _ := c.Lesson("logs")
 	if l.Title != "Lesson 11" || l.Minutes != 3 {
@@ -299,6 +314,28 @@ func TestLoadProblems(t *testing.T) {
 			name:   "lesson missing",
 			change: func(fsys fstest.MapFS) { delete(fsys, fileName(7)) },
 			want:   []string{`07-port-binding.md: missing: no file holds lesson 7 (port-binding)`},
+		},
+		{
+			name:   "question bank missing",
+			change: func(fsys fstest.MapFS) { delete(fsys, bankName(4)) },
+			want:   []string{`04-backing-services.quiz.yaml: missing: lesson "backing-services" has no question bank`},
+		},
+		{
+			name: "question bank broken",
+			change: func(fsys fstest.MapFS) {
+				fsys[bankName(2)].Data = []byte(strings.Replace(validBank, "type: truefalse", "type: essay", 1))
+			},
+			want: []string{`02-dependencies.quiz.yaml:5: type must be single, multiple, truefalse, numeric or text, not "essay"`},
+		},
+		{
+			name:   "question bank not valid YAML",
+			change: func(fsys fstest.MapFS) { fsys[bankName(1)].Data = []byte("questions: [this is: not: yaml") },
+			want:   []string{"01-codebase.quiz.yaml:1: not valid YAML: did not find expected ',' or ']'"},
+		},
+		{
+			name:   "question bank of no lesson",
+			change: func(fsys fstest.MapFS) { fsys["13-extra.quiz.yaml"] = &fstest.MapFile{Data: []byte(validBank)} },
+			want:   []string{"13-extra.quiz.yaml: no lesson has this question bank; banks are named like 03-config.quiz.yaml"},
 		},
 		{
 			name: "same number twice, one under a wrong file name",

@@ -48,8 +48,8 @@ type Deps struct {
 	Course *content.Course
 	// AdminCommands names the `twelve admin …` commands of this binary.
 	AdminCommands []string
-	// Quizzes are the question banks by lesson slug; nil means the banks
-	// embedded in the binary.
+	// Quizzes are the question banks by lesson slug; nil means the
+	// course's own.
 	Quizzes map[string]*quiz.Quiz
 }
 
@@ -72,6 +72,10 @@ type Handler struct {
 
 // newHandler holds d for the routes.
 func newHandler(d Deps) *Handler {
+	course := courseOrEmbedded(d.Course)
+	if d.Quizzes == nil {
+		d.Quizzes = course.Quizzes()
+	}
 	return &Handler{
 		cfg:     d.Config,
 		getenv:  d.Getenv,
@@ -82,7 +86,7 @@ func newHandler(d Deps) *Handler {
 		signin:  d.SignIn,
 		cookies: auth.NewCookies(d.Config.SecretKeys),
 		roles:   auth.Policy{Emails: d.Config.InstructorEmails, Group: d.Config.InstructorGroup},
-		views:   newCourseViews(courseOrEmbedded(d.Course)),
+		views:   newCourseViews(course),
 		facts:   newProcessFacts(d, readBuildInfo()),
 		quizzes: newQuizBook(d.Quizzes, d.Store),
 		tokens:  mustSigner(d.Config.SecretKeys),

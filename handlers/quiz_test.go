@@ -291,6 +291,13 @@ func TestSubmitStoresOneAttemptAndReviews(t *testing.T) {
 	if w := a.get(&ines, loc); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `data-testid="review-student"`) {
 		t.Errorf("instructor review = %d, want 200 naming the student", w.Code)
 	}
+	home := a.get(&ada, "/").Body.String()
+	if !strings.Contains(home, `data-testid="progress"`) || !strings.Contains(home, "Passed") {
+		t.Errorf("home page does not show the passed config quiz:\n%s", home)
+	}
+	if strings.Contains(a.get(nil, "/").Body.String(), `data-testid="progress"`) {
+		t.Error("signed-out home page shows progress")
+	}
 	me := a.get(&ada, "/me")
 	if !strings.Contains(me.Body.String(), `data-lesson="config"`) || !strings.Contains(me.Body.String(), `<span data-testid="grade">100%</span>`) {
 		t.Errorf("/me lacks the config grade:\n%s", me.Body)

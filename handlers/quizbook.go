@@ -2,10 +2,8 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
-	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/store"
 )
@@ -21,13 +19,6 @@ type quizBook struct {
 }
 
 func newQuizBook(current map[string]*quiz.Quiz, st *store.Store) *quizBook {
-	if current == nil {
-		var err error
-		if current, err = quiz.LoadBanks(content.Embedded()); err != nil {
-			// cmd/twelve validates the embedded banks before it serves.
-			panic(fmt.Sprintf("handlers: embedded question banks: %v", err))
-		}
-	}
 	b := &quizBook{current: current, store: st, versions: map[string]*quiz.Quiz{}}
 	for _, q := range current {
 		b.versions[q.Version] = q

@@ -50,7 +50,7 @@ func adminContentCheck(ctx context.Context, args []string, getenv func(string) s
 		}
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d lessons, no problems\n", where, len(course.Lessons()))
+	fmt.Fprintf(stdout, "%s: %d lessons and %d question banks, no problems\n", where, len(course.Lessons()), len(course.Quizzes()))
 	return nil
 }
 

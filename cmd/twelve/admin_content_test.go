@@ -47,7 +47,7 @@ func TestContentCheck(t *testing.T) {
 		if err := run(context.Background(), []string{"admin", "content-check"}, noEnv, &out); err != nil {
 			t.Fatalf("content-check = %v\n%s", err, &out)
 		}
-		if want := "content/lessons (embedded): 12 lessons, no problems\n"; out.String() != want {
+		if want := "content/lessons (embedded): 12 lessons and 12 question banks, no problems\n"; out.String() != want {
 			t.Errorf("output = %q, want %q", &out, want)
 		}
 	})

@@ -20,7 +20,6 @@ import (
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/handlers"
-	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 )
@@ -49,11 +48,7 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	course, err := loadCourse(content.Embedded(), embeddedLessons)
 	if err != nil {
-		return fmt.Errorf("web: the embedded lessons are invalid (see `twelve admin content-check`):\n%w", err)
-	}
-	quizzes, err := quiz.LoadBanks(content.Embedded())
-	if err != nil {
-		return fmt.Errorf("web: the embedded question banks are invalid (see `twelve admin content-check`):\n%w", err)
+		return fmt.Errorf("web: the embedded lessons or question banks are invalid (see `twelve admin content-check`):\n%w", err)
 	}
 	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.DatabasePoolSize)
 	if err != nil {
@@ -64,7 +59,7 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	st := store.New(pool)
-	go recordQuizVersions(ctx, st, quizzes, logger)
+	go recordQuizVersions(ctx, st, course.Quizzes(), logger)
 
 	// Bound before the handlers are built, so the live panels know the
 	// address (factor VII) and how long start-up took (factor IX).
@@ -84,7 +79,7 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	e := handlers.New(handlers.Deps{
 		Config: cfg, Getenv: getenv, Store: st, Logger: logger, Assets: assets, Process: proc,
-		SignIn: signin, Course: course, AdminCommands: adminCommandNames(), Quizzes: quizzes,
+		SignIn: signin, Course: course, AdminCommands: adminCommandNames(),
 	})
 	srv := newHTTPServer(cfg, e, logger)
 	serveErr := make(chan error, 1)
