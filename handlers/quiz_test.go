@@ -29,7 +29,7 @@ const quizTestKey = "quiz-test-secret-0123456789abcdef-0123"
 // quizApp is the real router on a real database, with helpers to act as a
 // signed-in student.
 type quizApp struct {
-	t      *testing.T
+	t      testing.TB
 	e      *echo.Echo
 	store  *store.Store
 	cookie *auth.Cookies
@@ -37,7 +37,7 @@ type quizApp struct {
 	logs   *bytes.Buffer
 }
 
-func newQuizApp(t *testing.T, dbURL string, quizzes map[string]*quiz.Quiz, env map[string]string) *quizApp {
+func newQuizApp(t testing.TB, dbURL string, quizzes map[string]*quiz.Quiz, env map[string]string) *quizApp {
 	t.Helper()
 	if dbURL == "" {
 		dbURL = storetest.NewURL(t)
@@ -84,7 +84,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func courseQuizzes(t *testing.T) map[string]*quiz.Quiz {
+func courseQuizzes(t testing.TB) map[string]*quiz.Quiz {
 	t.Helper()
 	qs, err := quiz.LoadBanks(content.Embedded())
 	if err != nil {
@@ -163,7 +163,7 @@ func (a *quizApp) start(s student, slug string) (string, string) {
 }
 
 // rightAnswers answers every question of the token's paper correctly.
-func rightAnswers(t *testing.T, q *quiz.Quiz, token string) url.Values {
+func rightAnswers(t testing.TB, q *quiz.Quiz, token string) url.Values {
 	t.Helper()
 	s, _ := quiz.NewSigner([][]byte{[]byte(quizTestKey)})
 	tok, err := s.Decode(token, time.Now())
