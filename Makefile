@@ -5,7 +5,7 @@ GO    ?= go
 # sets -buildvcs=false, and auto still builds outside a git checkout.
 BUILDFLAGS := -buildvcs=auto -trimpath
 
-.PHONY: build dev test check generate bench-startup db-start db-stop clean
+.PHONY: build dev test check generate bench-startup bench reliability fuzz vulncheck db-start db-stop clean
 
 ## build: bin/twelve (what the Procfile runs) and bin/devidp (development only)
 build: generate
@@ -31,6 +31,23 @@ check:
 ## bench-startup: exec → first 200 on /healthz
 bench-startup:
 	scripts/test.sh -run '^$$' -bench Startup -benchtime 30x ./cmd/twelve
+
+## bench: lesson pages against nginx, quiz submits against pgbench (docs/PERFORMANCE.md)
+bench:
+	bench/lesson.sh
+	bench/submit.sh
+
+## reliability: the process-level fault tests alone, verbose, three times over (docs/RELIABILITY.md)
+reliability:
+	scripts/test.sh -count=3 -v -run . ./reliability
+
+## fuzz: every fuzz target for 2 minutes (FUZZTIME=… to change)
+fuzz:
+	bench/fuzz-all.sh
+
+## vulncheck: govulncheck, offline from a pinned vulnerability database when vuln.go.dev is out of reach
+vulncheck:
+	bench/vulncheck.sh
 
 db-start:
 	@scripts/pg.sh start

@@ -30,7 +30,7 @@ func SafeNext(raw string) string {
 		return "/"
 	}
 	switch {
-	case u.Path == "/login", u.Path == "/logout", strings.HasPrefix(u.Path, "/auth/"):
+	case u.Path == "/login", u.Path == "/logout", strings.HasPrefix(u.Path, "/auth/"), strings.HasPrefix(u.Path, "/saml/"):
 		return "/"
 	}
 	return raw

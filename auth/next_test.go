@@ -31,6 +31,8 @@ func TestSafeNext(t *testing.T) {
 		{"back to login", "/login?next=/", "/"},
 		{"back to logout", "/logout", "/"},
 		{"back to callback", "/auth/callback?code=x", "/"},
+		{"back to the SAML consumer", "/saml/acs", "/"},
+		{"back to SAML logout", "/saml/slo?SAMLResponse=x", "/"},
 		{"too long", "/" + strings.Repeat("a", 2000), "/"},
 		{"encoded slashes stay on this site", "/%2F%2Fevil.example", "/%2F%2Fevil.example"},
 	}

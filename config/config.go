@@ -23,6 +23,7 @@ type Config struct {
 	BaseURL *url.URL
 
 	OIDC OIDC
+	SAML SAML
 
 	InstructorEmails []string
 	InstructorGroup  string
@@ -52,6 +53,9 @@ type OIDC struct {
 // Enabled reports whether an OpenID provider is configured.
 func (o OIDC) Enabled() bool { return o.IssuerURL != "" }
 
+// SignInEnabled reports whether any identity provider is configured.
+func (c Config) SignInEnabled() bool { return c.OIDC.Enabled() || c.SAML.Enabled() }
+
 // Setting describes one environment variable Twelve reads.
 type Setting struct {
 	Name        string
@@ -73,6 +77,15 @@ var Settings = []Setting{
 	{Name: "OIDC_CLIENT_SECRET", Secret: true, Description: "Client secret registered with the provider."},
 	{Name: "OIDC_SCOPES", Default: "openid email profile", Description: "Scopes requested at sign-in."},
 	{Name: "OIDC_GROUPS_CLAIM", Default: "groups", Description: "ID token or userinfo claim holding the user's groups."},
+	{Name: "SAML_IDP_METADATA_URL", Description: "SAML identity provider's metadata URL (https); SAML sign-in is off unless this or SAML_IDP_METADATA is set."},
+	{Name: "SAML_IDP_METADATA", Description: "The SAML identity provider's metadata XML itself, instead of SAML_IDP_METADATA_URL."},
+	{Name: "SAML_SP_KEY", Secret: true, Description: "PEM RSA private key this site signs SAML requests and decrypts assertions with; required with SAML."},
+	{Name: "SAML_SP_CERT", Description: "PEM certificate of SAML_SP_KEY, published in this site's SAML metadata; required with SAML."},
+	{Name: "SAML_EMAIL_ATTRIBUTE", Default: DefaultSAMLEmailAttributes, Description: "SAML attribute names holding the email, comma-separated, tried in order."},
+	{Name: "SAML_NAME_ATTRIBUTE", Default: DefaultSAMLNameAttributes, Description: "SAML attribute names holding the display name, comma-separated, tried in order."},
+	{Name: "SAML_GROUPS_ATTRIBUTE", Default: DefaultSAMLGroupsAttributes, Description: "SAML attribute names holding the user's groups, comma-separated; the values of all count."},
+	{Name: "SAML_USER_ID_ATTRIBUTE", Description: "SAML attribute holding a lasting user ID (e.g. eduPersonPrincipalName); the NameID when unset."},
+	{Name: "SAML_ALLOW_IDP_INITIATED", Default: "false", Description: "true accepts sign-ins started at the identity provider (unsolicited responses)."},
 	{Name: "INSTRUCTOR_EMAILS", Description: "Comma-separated emails of instructors."},
 	{Name: "INSTRUCTOR_GROUP", Description: "Members of this group are instructors."},
 	{Name: "LOG_LEVEL", Default: "info", Description: "debug, info, warn or error."},
@@ -151,6 +164,8 @@ func Load(getenv func(string) string) (Config, error) {
 			fail("OIDC_SCOPES must include openid")
 		}
 	}
+
+	c.SAML = loadSAML(get, fail)
 
 	c.InstructorEmails = splitList(get("INSTRUCTOR_EMAILS"))
 	for i, e := range c.InstructorEmails {

@@ -90,7 +90,7 @@ func TestRendering(t *testing.T) {
 		want string
 	}{
 		{"GFM table", "<table>\n<thead>\n<tr>\n<th>variable</th>"},
-		{"highlighted Go with CSS classes", `<pre class="chroma"><code><span class="line"><span class="cl"><span class="nx">cfg</span>`},
+		{"highlighted Go with CSS classes", `<pre class="chroma" tabindex="0"><code><span class="line"><span class="cl"><span class="nx">cfg</span>`},
 		{"h3 anchor", `<h3 id="one-place-reads-the-environment">`},
 	}
 	for _, tt := range tests {

@@ -29,7 +29,7 @@ func newMarkdown() goldmark.Markdown {
 	return goldmark.New(
 		goldmark.WithExtensions(extension.GFM),
 		goldmark.WithRendererOptions(
-			renderer.WithNodeRenderers(util.Prioritized(highlighter{formatter: chromahtml.New(chromahtml.WithClasses(true))}, 100)),
+			renderer.WithNodeRenderers(util.Prioritized(highlighter{formatter: chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithPreWrapper(focusablePre{}))}, 100)),
 		),
 	)
 }
@@ -153,6 +153,25 @@ func anchor(title string) string {
 		}
 	}
 	return strings.Trim(b.String(), "-")
+}
+
+// focusablePre opens each code block as a keyboard-focusable region: a long
+// line scrolls the block sideways, and a keyboard user can only scroll what
+// can take focus (WCAG 2.1.1; axe's scrollable-region-focusable).
+type focusablePre struct{}
+
+func (focusablePre) Start(code bool, styleAttr string) string {
+	if code {
+		return `<pre` + styleAttr + ` tabindex="0"><code>`
+	}
+	return `<pre` + styleAttr + ` tabindex="0">`
+}
+
+func (focusablePre) End(code bool) string {
+	if code {
+		return `</code></pre>`
+	}
+	return `</pre>`
 }
 
 // highlighter renders fenced code blocks with chroma, as spans with CSS

@@ -14,19 +14,27 @@ import (
 
 // signInSettings are the variables that turn sign-in on, as the "not set
 // up" page lists them.
-var signInSettings = []string{"OIDC_ISSUER_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "INSTRUCTOR_EMAILS", "INSTRUCTOR_GROUP"}
+var signInSettings = []string{"OIDC_ISSUER_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "SAML_IDP_METADATA_URL", "SAML_SP_KEY", "SAML_SP_CERT", "INSTRUCTOR_EMAILS", "INSTRUCTOR_GROUP"}
 
 // startSignIn sends the browser to the identity provider, keeping state,
 // nonce, PKCE verifier and where to come back to in a short-lived signed
-// and encrypted cookie, so that any process can finish the sign-in.
+// and encrypted cookie, so that any process can finish the sign-in. With
+// both an OpenID provider and a SAML IdP configured it first asks which
+// (?with=oidc or ?with=saml picks one); with one, it goes straight there.
 func (h *Handler) startSignIn(c *echo.Context) error {
 	next := auth.SafeNext(c.QueryParam("next"))
 	c.Response().Header().Set("Cache-Control", "no-store")
-	if h.signin == nil {
+	if h.signin == nil && h.saml == nil {
 		return h.showSignInNotSetUp(c, next)
 	}
 	if identityOf(c) != nil {
 		return c.Redirect(http.StatusSeeOther, next)
+	}
+	switch with := c.QueryParam("with"); {
+	case h.saml != nil && (h.signin == nil || with == "saml"):
+		return h.startSAMLSignIn(c, next)
+	case h.saml != nil && with != "oidc":
+		return h.showSignInChoice(c, next)
 	}
 	flow, authURL, err := h.signin.Begin(h.origin(c)+auth.FlowPath, next, time.Now())
 	if errors.Is(err, auth.ErrUnavailable) {
@@ -80,14 +88,36 @@ func (h *Handler) finishSignIn(c *echo.Context) error {
 		return err
 	}
 
-	user, err := h.store.UpsertUser(ctx, profile.Issuer, profile.Subject, profile.Email, profile.Name)
+	id, err := h.establishIdentity(c, profile, "oidc")
 	if err != nil {
 		return err
+	}
+	// The ID token is only needed as the logout hint; when it does not fit
+	// in a cookie the provider's logout simply goes without it.
+	if hint, err := h.cookies.EncodeHint(profile.IDToken, id.Expires); err == nil {
+		h.setCookie(c, auth.HintCookie, hint, auth.HintPath, auth.IdentityTTL)
+	} else {
+		h.clearCookie(c, auth.HintCookie, auth.HintPath)
+		h.logger.Info("logout hint left out", "error", err.Error(), "request_id", requestIDOf(c))
+	}
+	h.clearCookie(c, auth.SAMLHintCookie, auth.HintPath)
+	return c.Redirect(http.StatusSeeOther, auth.SafeNext(flow.Next))
+}
+
+// establishIdentity records a verified sign-in (OpenID Connect or SAML):
+// it upserts the users row by (issuer, subject), works out the role with
+// the same Policy for both, sets the identity cookie and makes the person
+// the request's viewer.
+func (h *Handler) establishIdentity(c *echo.Context, profile auth.Profile, via string) (auth.Identity, error) {
+	ctx := c.Request().Context()
+	user, err := h.store.UpsertUser(ctx, profile.Issuer, profile.Subject, profile.Email, profile.Name)
+	if err != nil {
+		return auth.Identity{}, err
 	}
 	granted := false
 	if profile.EmailVerified {
 		if granted, err = h.store.HasInstructorGrant(ctx, profile.Email); err != nil {
-			return err
+			return auth.Identity{}, err
 		}
 	}
 	id := auth.Identity{
@@ -101,23 +131,18 @@ func (h *Handler) finishSignIn(c *echo.Context) error {
 		Expires:         time.Now().Add(auth.IdentityTTL),
 	}
 	id.Instructor = h.roles.Instructor(id, granted)
+	if err := h.store.SetInstructor(ctx, user.ID, id.Instructor); err != nil {
+		return auth.Identity{}, err
+	}
 	if id.Name == "" {
 		id.Name = "(no name given)"
 	}
 	if err := h.setIdentityCookie(c, id); err != nil {
-		return err
-	}
-	// The ID token is only needed as the logout hint; when it does not fit
-	// in a cookie the provider's logout simply goes without it.
-	if hint, err := h.cookies.EncodeHint(profile.IDToken, id.Expires); err == nil {
-		h.setCookie(c, auth.HintCookie, hint, auth.HintPath, auth.IdentityTTL)
-	} else {
-		h.clearCookie(c, auth.HintCookie, auth.HintPath)
-		h.logger.Info("logout hint left out", "error", err.Error(), "request_id", requestIDOf(c))
+		return auth.Identity{}, err
 	}
 	setIdentity(c, id)
-	h.logger.Info("signed in", "user_id", id.UserID, "instructor", id.Instructor, "request_id", requestIDOf(c))
-	return c.Redirect(http.StatusSeeOther, auth.SafeNext(flow.Next))
+	h.logger.Info("signed in", "user_id", id.UserID, "instructor", id.Instructor, "via", via, "request_id", requestIDOf(c))
+	return id, nil
 }
 
 // confirmSignOut shows the sign-out button: people type /logout, and a GET
@@ -130,8 +155,9 @@ func (h *Handler) confirmSignOut(c *echo.Context) error {
 }
 
 // signOut clears this site's cookies, then sends the browser to the
-// provider's end_session_endpoint (when it has one) so the person is signed
-// out there too, and back to the course home.
+// provider's end_session_endpoint (when it has one), or for a SAML sign-in
+// to the IdP's single logout service with a LogoutRequest, so the person is
+// signed out there too, and back to the course home.
 func (h *Handler) signOut(c *echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	id := identityOf(c)
@@ -139,13 +165,21 @@ func (h *Handler) signOut(c *echo.Context) error {
 	if ck, err := c.Cookie(auth.HintCookie); err == nil {
 		hint, _ = h.cookies.DecodeHint(ck.Value)
 	}
+	samlSession, samlSignedIn := h.samlSessionOf(c)
 	h.clearCookie(c, auth.IdentityCookie, "/")
 	h.clearCookie(c, auth.HintCookie, auth.HintPath)
+	h.clearCookie(c, auth.SAMLHintCookie, auth.HintPath)
 	if id != nil {
 		h.logger.Info("signed out", "user_id", id.UserID, "request_id", requestIDOf(c))
 	}
 	c.Set(identityKey, nil)
 	c.Set(viewerKey, nil)
+	if samlSignedIn {
+		if target, ok := h.startSAMLSignOut(c, samlSession); ok {
+			return c.Redirect(http.StatusSeeOther, target)
+		}
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
 	if h.signin != nil && (id != nil || hint != "") {
 		if target, ok := h.signin.EndSessionURL(h.origin(c)+"/", hint); ok {
 			return c.Redirect(http.StatusSeeOther, target)

@@ -64,7 +64,7 @@ type signinSiteOptions struct {
 	databaseURL string
 	// env adds or overrides settings.
 	env map[string]string
-	// noWait skips waiting for discovery.
+	// noWait skips waiting for discovery (and for SAML metadata).
 	noWait bool
 }
 
@@ -76,6 +76,7 @@ type signinSite struct {
 	pool   *pgxpool.Pool
 	store  *store.Store
 	signin *auth.RelyingParty
+	saml   *auth.ServiceProvider
 }
 
 func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
@@ -124,10 +125,19 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 		rp = auth.NewRelyingParty(auth.Options{OIDC: cfg.OIDC, Logger: logger, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond})
 		go rp.Discover(t.Context())
 	}
+	var sp *auth.ServiceProvider
+	if cfg.SAML.Enabled() {
+		sp, err = auth.NewServiceProvider(auth.SAMLOptions{SAML: cfg.SAML, Logger: logger, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatalf("auth.NewServiceProvider: %v", err)
+		}
+		go sp.FetchMetadata(t.Context())
+	}
 	d := Deps{
 		Config: cfg, Getenv: getenv, Store: store.New(pool), Logger: logger, Assets: assets,
 		Process: Process{ID: "signin-test", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
 		SignIn:  rp,
+		SAML:    sp,
 	}
 	e := New(d)
 	h := newHandler(d)
@@ -146,7 +156,16 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	return &signinSite{URL: srv.URL, pool: pool, store: store.New(pool), signin: rp}
+	if sp != nil && !o.noWait {
+		deadline := time.Now().Add(10 * time.Second)
+		for !sp.Ready() {
+			if time.Now().After(deadline) {
+				t.Fatal("SAML identity provider metadata not loaded within 10 s")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return &signinSite{URL: srv.URL, pool: pool, store: store.New(pool), signin: rp, saml: sp}
 }
 
 // userCount is the number of rows in users.

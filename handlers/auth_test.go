@@ -37,6 +37,13 @@ func TestSignInEndToEnd(t *testing.T) {
 			if b.cookie(site.URL, auth.FlowCookie) != "" {
 				t.Error("the sign-in flow cookie outlived the callback")
 			}
+			var recorded bool
+			if err := site.pool.QueryRow(t.Context(), `SELECT instructor FROM users WHERE subject = $1`, tt.subject).Scan(&recorded); err != nil {
+				t.Fatal(err)
+			}
+			if recorded != (tt.wantRole == "instructor") {
+				t.Errorf("users.instructor = %v for a %s; the gradebook would list them wrongly", recorded, tt.wantRole)
+			}
 		})
 	}
 	if got := site.userCount(t); got != 2 {

@@ -86,26 +86,50 @@ type liveRequest struct {
 	migrationDone bool
 	migration     store.Migration
 	migrationErr  error
+
+	// cache holds the database readings: the process's own for lesson
+	// pages (reuse), which lends readings up to dbFactsTTL old, else one
+	// for this request alone. readAt is when the oldest reading used was
+	// taken.
+	cache  *liveCache
+	reuse  bool
+	readAt time.Time
 }
 
-// livePanels computes the panels of the given factor numbers (1..12).
+// livePanels computes the panels of the given factor numbers (1..12),
+// reading the database afresh.
 func (h *Handler) livePanels(c *echo.Context, numbers ...int) []views.FactorPanel {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), livePanelTimeout)
-	defer cancel()
-	r := &liveRequest{h: h, c: c, ctx: ctx, now: time.Now()}
+	return h.computePanels(c, nil, time.Now(), numbers...)
+}
+
+func (h *Handler) computePanels(c *echo.Context, cache *liveCache, now time.Time, numbers ...int) []views.FactorPanel {
+	r := &liveRequest{h: h, c: c, ctx: c.Request().Context(), now: now, cache: cache, reuse: cache != nil}
+	if cache == nil {
+		// Readings for this request alone share one livePanelTimeout; a
+		// shared reading has its own (see read).
+		ctx, cancel := context.WithTimeout(r.ctx, livePanelTimeout)
+		defer cancel()
+		r.ctx, r.cache = ctx, &liveCache{}
+	}
 	panels := make([]views.FactorPanel, 0, len(numbers))
 	for _, n := range numbers {
 		l, _ := h.views.course.ByNumber(n)
 		p := views.FactorPanel{
 			Number: n, Numeral: l.Numeral, Slug: l.Slug, Title: l.Title,
 			Shows:      factors[n-1].shows,
-			ComputedAt: r.now.UTC().Format("15:04:05.000 UTC"),
+			ComputedAt: panelTime(r.now),
 		}
 		factors[n-1].build(r, &p)
+		if age, ok := r.readAgeFact(); ok {
+			p.Facts = append(p.Facts, factText("database-read", "Database facts read", age))
+		}
 		panels = append(panels, p)
 	}
 	return panels
 }
+
+// panelTime is how a panel says when its facts were true.
+func panelTime(t time.Time) string { return t.UTC().Format("15:04:05.000 UTC") }
 
 // reachable pings the database once per request, timing it.
 func (r *liveRequest) reachable() bool {
@@ -115,12 +139,14 @@ func (r *liveRequest) reachable() bool {
 			r.pingErr = errors.New("no database attached")
 			return false
 		}
-		start := time.Now()
-		r.pingErr = r.h.store.Ping(r.ctx)
-		r.ping = time.Since(start)
-		if r.pingErr != nil {
-			r.h.logger.Warn("live panel: database unreachable", "error", r.pingErr.Error(), "request_id", requestIDOf(r.c))
-		}
+		r.ping, r.pingErr = read(r, &r.cache.ping, func(ctx context.Context) (time.Duration, error) {
+			start := time.Now()
+			err := r.h.store.Ping(ctx)
+			if err != nil {
+				r.h.logger.Warn("live panel: database unreachable", "error", err.Error(), "request_id", requestIDOf(r.c))
+			}
+			return time.Since(start), err
+		})
 	}
 	return r.pingErr == nil
 }
@@ -132,7 +158,7 @@ func (r *liveRequest) serverVersion() (string, error) {
 		if !r.reachable() {
 			r.versionErr = r.pingErr
 		} else {
-			r.version, r.versionErr = r.h.store.ServerVersion(r.ctx)
+			r.version, r.versionErr = read(r, &r.cache.version, r.h.store.ServerVersion)
 		}
 	}
 	return r.version, r.versionErr
@@ -145,7 +171,7 @@ func (r *liveRequest) lastMigration() (store.Migration, error) {
 		if !r.reachable() {
 			r.migrationErr = r.pingErr
 		} else {
-			r.migration, r.migrationErr = r.h.store.LastMigration(r.ctx)
+			r.migration, r.migrationErr = read(r, &r.cache.migration, r.h.store.LastMigration)
 		}
 	}
 	return r.migration, r.migrationErr
@@ -176,6 +202,9 @@ func (r *liveRequest) databaseVersionFact() views.Fact {
 
 func (r *liveRequest) issuerFact() views.Fact {
 	o := r.h.cfg.OIDC
+	if !o.Enabled() && r.h.saml != nil {
+		return r.samlIssuerFact()
+	}
 	if !o.Enabled() {
 		return factText("issuer", "Identity provider", "none: OIDC_ISSUER_URL is not set, so sign-in is off")
 	}
@@ -354,7 +383,9 @@ func (r *liveRequest) concurrency(p *views.FactorPanel) {
 		p.Facts = append(p.Facts, r.unreachable("formation", "Formation"))
 		return
 	}
-	ps, err := r.h.store.Formation(r.ctx, formationWindow)
+	ps, err := read(r, &r.cache.formation, func(ctx context.Context) ([]store.Process, error) {
+		return r.h.store.Formation(ctx, formationWindow)
+	})
 	if err != nil {
 		p.Facts = append(p.Facts, views.Fact{Key: "formation", Label: "Formation", Value: "unknown: the processes table could not be read", State: "bad"})
 		return

@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -44,6 +45,9 @@ type Deps struct {
 	// SignIn is the OpenID Connect relying party, or nil when
 	// OIDC_ISSUER_URL is unset and sign-in is off.
 	SignIn *auth.RelyingParty
+	// SAML is the SAML 2.0 service provider, or nil when no SAML identity
+	// provider is configured.
+	SAML *auth.ServiceProvider
 	// Course is the lessons to serve; nil means the course embedded in the binary.
 	Course *content.Course
 	// AdminCommands names the `twelve admin …` commands of this binary.
@@ -62,12 +66,16 @@ type Handler struct {
 	assets  *static.Assets
 	process Process
 	signin  *auth.RelyingParty
+	saml    *auth.ServiceProvider
 	cookies *auth.Cookies
 	roles   auth.Policy
 	views   courseViews  // lesson pages, prepared once
 	facts   processFacts // live-panel facts that cannot change in a process
 	quizzes *quizBook    // current quizzes and every version seen
 	tokens  *quiz.Signer // attempt tokens
+	live    liveCache    // lesson panels' recent database readings
+	panels  panelHTML    // lesson panels as last rendered
+	ids     identityCache
 }
 
 // newHandler holds d for the routes.
@@ -76,7 +84,7 @@ func newHandler(d Deps) *Handler {
 	if d.Quizzes == nil {
 		d.Quizzes = course.Quizzes()
 	}
-	return &Handler{
+	h := &Handler{
 		cfg:     d.Config,
 		getenv:  d.Getenv,
 		store:   d.Store,
@@ -84,6 +92,7 @@ func newHandler(d Deps) *Handler {
 		assets:  d.Assets,
 		process: d.Process,
 		signin:  d.SignIn,
+		saml:    d.SAML,
 		cookies: auth.NewCookies(d.Config.SecretKeys),
 		roles:   auth.Policy{Emails: d.Config.InstructorEmails, Group: d.Config.InstructorGroup},
 		views:   newCourseViews(course),
@@ -91,6 +100,8 @@ func newHandler(d Deps) *Handler {
 		quizzes: newQuizBook(d.Quizzes, d.Store),
 		tokens:  mustSigner(d.Config.SecretKeys),
 	}
+	h.views.shells = h.prerenderLessons()
+	return h
 }
 
 // New builds the router with its middleware and routes.
@@ -109,7 +120,7 @@ func New(d Deps) *echo.Echo {
 		h.securityHeaders,
 		middleware.BodyLimit(maxBodyBytes),
 		middleware.ContextTimeout(d.Config.RequestTimeout),
-		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: notPage}),
 		h.csrf,
 		h.identify,
 	)
@@ -119,3 +130,11 @@ func New(d Deps) *echo.Echo {
 
 // maxBodyBytes bounds every request body; a full quiz submission is a few KB.
 const maxBodyBytes = 256 << 10
+
+// notPage skips compression for requests that change something: they are
+// answered with a redirect, and the gzip middleware resets a compressor
+// (clearing its tables) for every request it handles, body or not.
+func notPage(c *echo.Context) bool {
+	m := c.Request().Method
+	return m != http.MethodGet && m != http.MethodHead
+}

@@ -28,7 +28,7 @@ func (h *Handler) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil || ck.Value == "" {
 			return next(c)
 		}
-		id, err := h.cookies.DecodeIdentity(ck.Value)
+		id, err := h.ids.decode(h.cookies, ck.Value)
 		if err != nil {
 			h.logger.Info("identity cookie refused", "error", err.Error(), "request_id", requestIDOf(c))
 			h.clearCookie(c, auth.IdentityCookie, "/")
@@ -90,6 +90,9 @@ func (h *Handler) requireInstructor(next echo.HandlerFunc) echo.HandlerFunc {
 		if now := h.roles.Instructor(*id, granted); now != id.Instructor {
 			fresh := *id
 			fresh.Instructor = now
+			if err := h.store.SetInstructor(c.Request().Context(), id.UserID, now); err != nil {
+				return err
+			}
 			if err := h.setIdentityCookie(c, fresh); err != nil {
 				return err
 			}

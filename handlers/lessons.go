@@ -1,6 +1,10 @@
 package handlers
 
 import (
+	"fmt"
+	"net/http"
+	"time"
+
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 
@@ -15,6 +19,9 @@ type courseViews struct {
 	items   []views.LessonItem
 	lessons map[string]views.LessonView
 	titles  map[string]string // slug → page title
+	// shells are the lesson pages rendered once, with holes for the viewer
+	// and the live panel (see prerenderLessons).
+	shells map[string]*views.Shell
 }
 
 func newCourseViews(course *content.Course) courseViews {
@@ -65,15 +72,40 @@ func nestTOC(hs []content.Heading) []views.TOCEntry {
 	return toc
 }
 
-// showLesson renders one lesson with its factor's live panel.
+// prerenderLessons renders every lesson page once, at start-up, around its
+// per-request parts: the viewer in the header and the live panel. A
+// request then writes those bytes and renders only the parts.
+func (h *Handler) prerenderLessons() map[string]*views.Shell {
+	shells := map[string]*views.Shell{}
+	for slug, v := range h.views.lessons {
+		p := h.pageAt(h.views.titles[slug], views.LessonURL(slug))
+		p.Description = v.Lesson.Summary
+		// What the panel shows around its facts is fixed per lesson.
+		v.Panel = views.FactorPanel{Number: v.Lesson.Number, Numeral: v.Lesson.Numeral, Slug: slug,
+			Title: v.Lesson.Title, Shows: factors[v.Lesson.Number-1].shows}
+		s, err := views.Prerender(views.LessonPage(p, v))
+		if err != nil {
+			panic(fmt.Sprintf("handlers: lesson %s: %v", slug, err)) // only a broken template gets here
+		}
+		shells[slug] = s
+	}
+	return shells
+}
+
+// showLesson writes one lesson, prerendered, with the viewer and its
+// factor's live panel rendered for this request.
 func (h *Handler) showLesson(c *echo.Context) error {
 	slug := c.Param("slug")
-	v, ok := h.views.lessons[slug]
+	shell, ok := h.views.shells[slug]
 	if !ok {
 		return errNotFound
 	}
-	v.Panel = h.livePanels(c, v.Lesson.Number)[0]
-	p := h.page(c, h.views.titles[slug])
-	p.Description = v.Lesson.Summary
-	return h.ok(c, views.LessonPage(p, v))
+	now := time.Now()
+	facts, err := h.lessonPanel(c, h.views.lessons[slug].Lesson.Number, now)
+	if err != nil {
+		return fmt.Errorf("render panel: %w", err)
+	}
+	return h.renderShell(c, http.StatusOK, shell, views.Fills{
+		Page: h.page(c, h.views.titles[slug]), Panel: facts, PanelTime: panelTime(now),
+	})
 }

@@ -85,20 +85,34 @@ func (h *Handler) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		nonce := base64.RawStdEncoding.EncodeToString(randomBytes(16))
 		c.Set(nonceKey, nonce)
 		hdr := c.Response().Header()
-		hdr.Set("X-Content-Type-Options", "nosniff")
-		hdr.Set("X-Frame-Options", "DENY")
-		hdr.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		for _, sh := range staticHeaders {
+			hdr[sh.key] = sh.value
+		}
 		// No form-action on purpose: Chrome applies it to the redirects that
 		// follow a form post, and signing out (POST /logout) redirects to
 		// the identity provider's end_session_endpoint.
 		hdr.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' 'nonce-"+nonce+"'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-		hdr.Set("Cache-Control", "private, no-cache")
 		if c.Scheme() == "https" {
-			hdr.Set("Strict-Transport-Security", "max-age=31536000")
+			hdr["Strict-Transport-Security"] = hstsValue
 		}
 		return next(c)
 	}
 }
+
+// staticHeaders are set on every answer without allocating: the values are
+// shared, which is safe because Header.Set and Header.Del replace a value
+// and never change one in place (and Add copies a full slice).
+var staticHeaders = [...]struct {
+	key   string // canonical
+	value []string
+}{
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Referrer-Policy", []string{"strict-origin-when-cross-origin"}},
+	{"Cache-Control", []string{"private, no-cache"}},
+}
+
+var hstsValue = []string{"max-age=31536000"}
 
 // forwardedScheme trusts X-Forwarded-Proto: behind Heroku's router every
 // request comes through the router, which sets it. Claiming https over plain
@@ -130,6 +144,9 @@ func (h *Handler) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 		default:
+			if csrfExempt[c.Request().URL.Path] {
+				break
+			}
 			if !h.sameOrigin(c) {
 				return errCSRF
 			}
@@ -151,6 +168,12 @@ func (h *Handler) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// csrfExempt are the routes an identity provider's page posts to from
+// another site, with no token of ours. They carry their own proof: a SAML
+// message signed by the provider, answering a request recorded in this
+// browser's short-lived cookie (see handlers/saml.go).
+var csrfExempt = map[string]bool{"/saml/acs": true, "/saml/slo": true}
 
 func validCSRFToken(s string) bool {
 	b, err := base64.RawURLEncoding.DecodeString(s)

@@ -86,11 +86,11 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 func courseQuizzes(t testing.TB) map[string]*quiz.Quiz {
 	t.Helper()
-	qs, err := quiz.LoadBanks(content.Embedded())
+	course, err := content.Load(content.Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return qs
+	return course.Quizzes()
 }
 
 // student is a signed-in person: a users row and an identity cookie.

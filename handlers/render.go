@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/a-h/templ"
@@ -34,18 +35,46 @@ func (h *Handler) render(c *echo.Context, status int, comp templ.Component) erro
 	if err := comp.Render(ctx, buf); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	return c.Blob(status, "text/html; charset=utf-8", buf.Bytes())
+	return writeHTML(c, status, buf.Bytes())
+}
+
+// renderShell writes a prerendered page, rendering only its fills.
+func (h *Handler) renderShell(c *echo.Context, status int, shell *views.Shell, fills views.Fills) error {
+	buf := buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer buffers.Put(buf)
+	buf.Grow(shell.Size() + len(fills.Panel) + 2048) // one allocation for a fresh buffer, none for a reused one
+	csrf, _ := c.Get(csrfKey).(string)
+	nonce, _ := c.Get(nonceKey).(string)
+	ctx := views.WithRequest(c.Request().Context(), viewerOf(c), csrf, nonce)
+	if err := shell.Render(ctx, buf, fills); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	return writeHTML(c, status, buf.Bytes())
+}
+
+// writeHTML sends a rendered page. Its length, known up front, spares the
+// chunked encoding and a write to the socket (the gzip middleware drops it
+// when it compresses).
+func writeHTML(c *echo.Context, status int, page []byte) error {
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(page)))
+	return c.Blob(status, "text/html; charset=utf-8", page)
 }
 
 // page is the layout's view model for this request.
 func (h *Handler) page(c *echo.Context, title string) views.Page {
+	return h.pageAt(title, c.Request().URL.RequestURI())
+}
+
+// pageAt is the layout's view model for a page at path.
+func (h *Handler) pageAt(title, path string) views.Page {
 	return views.Page{
 		Title:         title,
-		Path:          c.Request().URL.RequestURI(),
+		Path:          path,
 		Stylesheet:    h.assets.Path("style.css"),
 		Script:        h.assets.Path("app.js"),
 		Revision:      shortRevision(h.process.Revision),
-		SignInEnabled: h.cfg.OIDC.Enabled(),
+		SignInEnabled: h.cfg.SignInEnabled(),
 	}
 }
 

@@ -16,11 +16,25 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/attempts/:id", h.showAttempt, h.requireSignIn)
 	e.GET("/me", h.showMe, h.requireSignIn)
 
+	// Instructor reports: the role is re-checked on every request
+	e.GET("/instructor", h.showOverview, h.requireInstructor)
+	e.GET("/instructor/gradebook", h.showGradebook, h.requireInstructor)
+	e.GET("/instructor/gradebook.csv", h.exportGradebook, h.requireInstructor)
+	e.GET("/instructor/quizzes/:slug", h.showQuizStatistics, h.requireInstructor)
+	e.GET("/instructor/students/:id", h.showStudent, h.requireInstructor)
+
 	// Sign-in (OpenID Connect); identity then travels in a signed cookie
 	e.GET("/login", h.startSignIn)
 	e.GET("/auth/callback", h.finishSignIn)
 	e.GET("/logout", h.confirmSignOut)
 	e.POST("/logout", h.signOut)
+
+	// Sign-in (SAML 2.0): this site's metadata, the assertion consumer
+	// (HTTP-POST) and single logout; same identity cookie afterwards
+	e.GET("/saml/metadata", h.showSAMLMetadata)
+	e.POST("/saml/acs", h.finishSAMLSignIn)
+	e.GET("/saml/slo", h.finishSAMLSignOut)
+	e.POST("/saml/slo", h.finishSAMLSignOut)
 
 	// Operations
 	e.GET("/healthz", h.healthz)

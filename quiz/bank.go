@@ -3,7 +3,6 @@ package quiz
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"regexp"
 	"slices"
@@ -438,39 +437,3 @@ func yamlErrorText(err error) string {
 
 // BankSuffix ends the file name of every question bank: NN-slug.quiz.yaml.
 const BankSuffix = ".quiz.yaml"
-
-// LoadBanks parses every question bank at the root of fsys, keyed by the
-// lesson slug in its file name, and reports every problem of every file.
-func LoadBanks(fsys fs.FS) (map[string]*Quiz, error) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, fmt.Errorf("quiz: read banks: %w", err)
-	}
-	banks := map[string]*Quiz{}
-	var problems []error
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, BankSuffix) {
-			continue
-		}
-		slug := strings.TrimSuffix(name, BankSuffix)
-		if i := strings.IndexByte(slug, '-'); i > 0 && strings.Trim(slug[:i], "0123456789") == "" {
-			slug = slug[i+1:]
-		}
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			problems = append(problems, Problem{File: name, Line: 1, Msg: "cannot read: " + err.Error()})
-			continue
-		}
-		q, err := ParseBank(name, slug, data)
-		if err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		banks[slug] = q
-	}
-	if len(problems) > 0 {
-		return nil, errors.Join(problems...)
-	}
-	return banks, nil
-}

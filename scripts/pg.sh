@@ -9,13 +9,20 @@
 #
 # Data lives in .pg/ (git-ignored). PostgreSQL's server tools refuse to run as
 # root, so as root they run as the `postgres` user, who owns .pg/.
+#
+# PG_STATE_DIR puts a second cluster elsewhere (bench/ uses .pg-bench/, with
+# its own port), and PG_EXTRA_OPTS adds server options at start, e.g.
+# "-c shared_preload_libraries=pg_stat_statements".
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-state="$root/.pg"
+state="${PG_STATE_DIR:-$root/.pg}"
 data="$state/data"
-# A port derived from the checkout's path, so two checkouts do not collide.
-port="${PGPORT_LOCAL:-$((54000 + $(printf '%s' "$root" | cksum | cut -d' ' -f1) % 900))}"
+# A port derived from the checkout's path (or the cluster's own folder, for
+# a second cluster), so two checkouts or clusters do not collide.
+port_key=$root
+if [ -n "${PG_STATE_DIR:-}" ]; then port_key=$state; fi
+port="${PGPORT_LOCAL:-$((54000 + $(printf '%s' "$port_key" | cksum | cut -d' ' -f1) % 900))}"
 
 find_bin() {
 	local name=$1 dir
@@ -85,7 +92,7 @@ start() {
 	if ! running; then
 		# fsync off: this cluster is throwaway, and tests and demo data load faster.
 		as_owner "$pg_ctl" -D "$data" -l "$state/server.log" -w -t 30 \
-			-o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c fsync=off -c full_page_writes=off -c max_connections=200" \
+			-o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c fsync=off -c full_page_writes=off -c max_connections=200 ${PG_EXTRA_OPTS:-}" \
 			start >/dev/null || {
 			tail -20 "$state/server.log" >&2
 			exit 1

@@ -13,7 +13,30 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
 	TEST_DATABASE_URL=$(scripts/pg.sh start)
 	export TEST_DATABASE_URL
 fi
-cleanup() { if [ -n "$started" ]; then scripts/pg.sh stop; fi; }
+# The browser journeys (./browser) skip themselves when there is no
+# chromium; `go test` hides a passing package's output, so say it here, loudly,
+# before and after the run.
+no_chromium=""
+if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then
+	no_chromium=yes
+fi
+warn_no_chromium() {
+	if [ -n "$no_chromium" ]; then
+		cat >&2 <<'MSG'
+##############################################################################
+# WARNING: chromium is not installed: the browser journeys and accessibility
+# checks in ./browser are SKIPPED. Install Debian's chromium (and nodejs and
+# npm, for axe-core): apt-get install chromium nodejs npm   (.ci/run does)
+##############################################################################
+MSG
+	fi
+}
+warn_no_chromium
+
+cleanup() {
+	warn_no_chromium
+	if [ -n "$started" ]; then scripts/pg.sh stop; fi
+}
 trap cleanup EXIT
 
 if [ $# -eq 0 ]; then

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/twelve-course/twelve/quiz"
 )
@@ -60,51 +61,19 @@ const attemptColumns = `id, user_id, quiz, version, attempt_no, seed, started_at
 // the attempt stored first, with created false. It returns ErrAttemptLimit
 // when the quiz's attempt limit is used up and ErrNotYours when the id
 // belongs to another user's attempt.
+//
+// It takes three round trips to the database: begin, queue and look (the
+// lock, the attempt id, the attempts before it), then write (the attempt,
+// its responses, the grade, the report summaries), then commit. The quiz
+// version's content is sent only until this Store has seen it stored.
 func (s *Store) SaveAttempt(ctx context.Context, a NewAttempt, settings quiz.Settings) (stored Attempt, created bool, err error) {
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		// One student's submissions of one quiz queue here, so that double
-		// clicks and retries see each other and attempt numbers never clash.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1::bigint::text || ':' || $2, 0))`, a.UserID, a.Quiz); err != nil {
-			return err
-		}
-		existing, err := attemptByID(ctx, tx, a.ID)
-		switch {
-		case err == nil:
-			if existing.UserID != a.UserID {
-				return ErrNotYours
-			}
-			stored, created = existing, false
-			return nil
-		case !errors.Is(err, ErrNotFound):
-			return err
-		}
-		var used int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM attempts WHERE user_id = $1 AND quiz = $2`, a.UserID, a.Quiz).Scan(&used); err != nil {
-			return err
-		}
-		if settings.AttemptLimit > 0 && used >= settings.AttemptLimit {
-			return ErrAttemptLimit
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO quiz_versions (hash, quiz, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`, a.Version, a.Quiz, a.VersionBody); err != nil {
-			return err
-		}
-		a.AttemptNo = used + 1
-		err = tx.QueryRow(ctx, `
-INSERT INTO attempts (id, user_id, quiz, version, attempt_no, seed, started_at, score, max_score)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING `+attemptColumns,
-			a.ID, a.UserID, a.Quiz, a.Version, a.AttemptNo, a.Seed, a.StartedAt, a.Score, a.MaxScore,
-		).Scan(&stored.ID, &stored.UserID, &stored.Quiz, &stored.Version, &stored.AttemptNo, &stored.Seed,
-			&stored.StartedAt, &stored.SubmittedAt, &stored.Score, &stored.MaxScore)
-		if err != nil {
-			return err
-		}
-		if err := insertResponses(ctx, tx, a.ID, a.Responses); err != nil {
-			return err
-		}
-		created = true
-		return refreshGrade(ctx, tx, a.UserID, a.Quiz, settings)
-	})
+	stored, created, err = s.saveAttempt(ctx, a, settings)
+	if isMissingVersion(err) {
+		// The version was stored once but is gone (a restored database?):
+		// send it again.
+		s.versions.Delete(a.Version)
+		stored, created, err = s.saveAttempt(ctx, a, settings)
+	}
 	if err != nil {
 		if errors.Is(err, ErrAttemptLimit) || errors.Is(err, ErrNotYours) {
 			return Attempt{}, false, err
@@ -114,40 +83,110 @@ RETURNING `+attemptColumns,
 	return stored, created, nil
 }
 
-func insertResponses(ctx context.Context, tx pgx.Tx, attemptID string, rs []Response) error {
+const (
+	// One student's submissions of one quiz queue here, so that double
+	// clicks and retries see each other and attempt numbers never clash.
+	lockAttemptsSQL = `SELECT pg_advisory_xact_lock(hashtextextended($1::bigint::text || ':' || $2, 0))`
+	// The attempts before this one, for the attempt limit, the attempt
+	// number and the grade.
+	priorFractionsSQL = `SELECT score / max_score FROM attempts WHERE user_id = $1 AND quiz = $2 ORDER BY attempt_no`
+	saveVersionSQL    = `INSERT INTO quiz_versions (hash, quiz, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`
+	insertAttemptSQL  = `
+INSERT INTO attempts (id, user_id, quiz, version, attempt_no, seed, started_at, score, max_score)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING ` + attemptColumns
+	insertResponsesSQL = `
+INSERT INTO responses (attempt_id, position, question, answer, score, max_score)
+SELECT $1, p, q, a::jsonb, s, m
+FROM unnest($2::int[], $3::text[], $4::text[], $5::float8[], $6::float8[]) AS r(p, q, a, s, m)`
+	// The student's grade for the quiz by its grading method, kept in the
+	// attempt's transaction: the gradebook is never stale.
+	upsertGradeSQL = `
+INSERT INTO grades (user_id, quiz, attempts, grade, passed, updated_at)
+VALUES ($1, $2, $3, $4, $5, now())
+ON CONFLICT (user_id, quiz) DO UPDATE
+SET attempts = EXCLUDED.attempts, grade = EXCLUDED.grade, passed = EXCLUDED.passed, updated_at = now()`
+)
+
+func (s *Store) saveAttempt(ctx context.Context, a NewAttempt, settings quiz.Settings) (stored Attempt, created bool, err error) {
+	var existing []Attempt
+	var fractions []float64
+	look := &pgx.Batch{}
+	look.BeginTx(pgx.TxOptions{})
+	look.Queue(lockAttemptsSQL, a.UserID, a.Quiz)
+	look.Queue(`SELECT `+attemptColumns+` FROM attempts WHERE id = $1`, a.ID).Query(func(rows pgx.Rows) error {
+		var err error
+		existing, err = pgx.CollectRows(rows, pgx.RowToStructByName[Attempt])
+		return err
+	})
+	look.Queue(priorFractionsSQL, a.UserID, a.Quiz).Query(func(rows pgx.Rows) error {
+		var err error
+		fractions, err = pgx.CollectRows(rows, pgx.RowTo[float64])
+		return err
+	})
+	sendVersion := !s.versionStored(a.Version)
+	err = s.inBatchTx(ctx, look, func(tx pgx.Tx) error {
+		if len(existing) > 0 {
+			if existing[0].UserID != a.UserID {
+				return ErrNotYours
+			}
+			stored, created = existing[0], false
+			return nil
+		}
+		used := len(fractions)
+		if settings.AttemptLimit > 0 && used >= settings.AttemptLimit {
+			return ErrAttemptLimit
+		}
+		a.AttemptNo = used + 1
+		grade := settings.GradeAcross(append(fractions, a.Score/a.MaxScore))
+
+		write := &pgx.Batch{}
+		if sendVersion {
+			write.Queue(saveVersionSQL, a.Version, a.Quiz, a.VersionBody)
+		}
+		write.Queue(insertAttemptSQL, a.ID, a.UserID, a.Quiz, a.Version, a.AttemptNo, a.Seed, a.StartedAt, a.Score, a.MaxScore).
+			QueryRow(func(row pgx.Row) error {
+				return row.Scan(&stored.ID, &stored.UserID, &stored.Quiz, &stored.Version, &stored.AttemptNo, &stored.Seed,
+					&stored.StartedAt, &stored.SubmittedAt, &stored.Score, &stored.MaxScore)
+			})
+		queueResponses(write, a.ID, a.Responses)
+		write.Queue(upsertGradeSQL, a.UserID, a.Quiz, a.AttemptNo, grade, settings.Passed(grade))
+		queueReports(write, a.UserID, a.ID)
+		if err := tx.SendBatch(ctx, write).Close(); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return Attempt{}, false, err
+	}
+	s.versions.Store(a.Version, true)
+	return stored, created, nil
+}
+
+// versionStored reports whether this Store has seen the quiz version hash
+// stored. Versions are never deleted, so once seen it need not be sent again.
+func (s *Store) versionStored(hash string) bool {
+	_, ok := s.versions.Load(hash)
+	return ok
+}
+
+// isMissingVersion reports whether err is an attempt refused for naming a
+// quiz version that is not stored.
+func isMissingVersion(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == "attempts_version_fkey"
+}
+
+func queueResponses(b *pgx.Batch, attemptID string, rs []Response) {
 	n := len(rs)
 	positions, questions, scores, maxes := make([]int32, n), make([]string, n), make([]float64, n), make([]float64, n)
 	answers := make([]string, n)
 	for i, r := range rs {
 		positions[i], questions[i], scores[i], maxes[i], answers[i] = int32(r.Position), r.Question, r.Score, r.MaxScore, string(r.Answer)
 	}
-	_, err := tx.Exec(ctx, `
-INSERT INTO responses (attempt_id, position, question, answer, score, max_score)
-SELECT $1, p, q, a::jsonb, s, m
-FROM unnest($2::int[], $3::text[], $4::text[], $5::float8[], $6::float8[]) AS r(p, q, a, s, m)`,
-		attemptID, positions, questions, answers, scores, maxes)
-	return err
-}
-
-// refreshGrade recomputes the student's grade for the quiz by its grading
-// method, inside the attempt's transaction: the gradebook is never stale.
-func refreshGrade(ctx context.Context, tx pgx.Tx, userID int64, quizSlug string, settings quiz.Settings) error {
-	rows, err := tx.Query(ctx, `SELECT score / max_score FROM attempts WHERE user_id = $1 AND quiz = $2 ORDER BY attempt_no`, userID, quizSlug)
-	if err != nil {
-		return err
-	}
-	fractions, err := pgx.CollectRows(rows, pgx.RowTo[float64])
-	if err != nil {
-		return err
-	}
-	grade := settings.GradeAcross(fractions)
-	_, err = tx.Exec(ctx, `
-INSERT INTO grades (user_id, quiz, attempts, grade, passed, updated_at)
-VALUES ($1, $2, $3, $4, $5, now())
-ON CONFLICT (user_id, quiz) DO UPDATE
-SET attempts = EXCLUDED.attempts, grade = EXCLUDED.grade, passed = EXCLUDED.passed, updated_at = now()`,
-		userID, quizSlug, len(fractions), grade, settings.Passed(grade))
-	return err
+	b.Queue(insertResponsesSQL, attemptID, positions, questions, answers, scores, maxes)
 }
 
 func attemptByID(ctx context.Context, q pgx.Tx, id string) (Attempt, error) {
@@ -243,6 +282,9 @@ func (s *Store) SaveQuizVersions(ctx context.Context, vs []QuizVersion) error {
 	}
 	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("store: save quiz versions: %w", err)
+	}
+	for _, v := range vs {
+		s.versions.Store(v.Hash, true)
 	}
 	return nil
 }

@@ -173,3 +173,29 @@ func TestQuizVersions(t *testing.T) {
 		t.Errorf("err = %v, want ErrNotFound", err)
 	}
 }
+
+// TestSaveAttemptResendsAVersionThatWentMissing: a Store stops sending a
+// quiz version's content once it has seen it stored; if the row is gone
+// later (a restored database), the next submit sends it again rather than
+// failing.
+func TestSaveAttemptResendsAVersionThatWentMissing(t *testing.T) {
+	st := store.New(storetest.NewPool(t))
+	ctx := context.Background()
+	user := newUser(t, st, "ada")
+	first := attempt(user, 1)
+	if _, _, err := st.SaveAttempt(ctx, first, quiz.DefaultSettings()); err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{`DELETE FROM attempts`, `DELETE FROM quiz_versions`} {
+		if _, err := st.Pool().Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second := attempt(user, 2)
+	if _, created, err := st.SaveAttempt(ctx, second, quiz.DefaultSettings()); err != nil || !created {
+		t.Fatalf("submit after the version went missing: created %v, err %v", created, err)
+	}
+	if n := count(t, st, `SELECT count(*) FROM quiz_versions WHERE hash = $1`, second.Version); n != 1 {
+		t.Errorf("%d rows for the version, want it stored again", n)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +22,8 @@ var ErrNotFound = errors.New("store: not found")
 // Store runs Twelve's SQL on one pool.
 type Store struct {
 	pool *pgxpool.Pool
+	// versions holds the quiz version hashes seen stored (see SaveAttempt).
+	versions sync.Map
 }
 
 // New wraps an open pool.
@@ -103,4 +106,22 @@ func (s *Store) ServerVersion(ctx context.Context) (string, error) {
 // inTx runs fn in one transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+// inBatchTx is inTx for writes that cannot spare a round trip: first
+// begins the transaction (Batch.BeginTx) and carries its first queries in
+// the same round trip; then fn runs in the transaction, which commits when
+// fn returns nil and rolls back otherwise.
+func (s *Store) inBatchTx(ctx context.Context, first *pgx.Batch, fn func(pgx.Tx) error) error {
+	br := s.pool.SendBatch(ctx, first)
+	tx := br.Tx()
+	err := br.Close()
+	if err == nil {
+		err = fn(tx)
+	}
+	if err != nil {
+		_ = tx.Rollback(ctx) // a transaction that never began is closed already
+		return err
+	}
+	return tx.Commit(ctx)
 }

@@ -57,13 +57,32 @@ func (s *Store) HasInstructorGrant(ctx context.Context, email string) (bool, err
 const grantInstructorSQL = `INSERT INTO instructor_grants (email) VALUES ($1) ON CONFLICT (email) DO NOTHING`
 
 // GrantInstructor grants the instructor role to email, which need not have
-// signed in yet. added is false when the grant already existed.
+// signed in yet, and takes them out of the gradebook at once. added is
+// false when the grant already existed.
 func (s *Store) GrantInstructor(ctx context.Context, email string) (added bool, err error) {
-	tag, err := s.pool.Exec(ctx, grantInstructorSQL, normalEmail(email))
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, grantInstructorSQL, normalEmail(email))
+		if err != nil {
+			return err
+		}
+		added = tag.RowsAffected() == 1
+		_, err = tx.Exec(ctx, `UPDATE users SET instructor = true WHERE lower(email) = $1`, normalEmail(email))
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("store: grant instructor: %w", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return added, nil
+}
+
+// SetInstructor records a user's role as just worked out, so the
+// gradebook lists students only.
+func (s *Store) SetInstructor(ctx context.Context, userID int64, instructor bool) error {
+	_, err := s.pool.Exec(ctx, `UPDATE users SET instructor = $2 WHERE id = $1 AND instructor <> $2`, userID, instructor)
+	if err != nil {
+		return fmt.Errorf("store: set instructor: %w", err)
+	}
+	return nil
 }
 
 const revokeInstructorSQL = `DELETE FROM instructor_grants WHERE email = $1`

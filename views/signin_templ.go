@@ -51,7 +51,7 @@ func SignInNotSetUpPage(p Page, v SignInNotSetUpView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"prose\" data-testid=\"signin-not-set-up\"><h1>Sign-in is not set up on this site</h1><p>You can read every lesson without signing in. Quizzes, grades and the instructor pages need a sign-in, which this site does not offer yet.</p><h2>For the person running this site</h2><p>Register this site with an OpenID Connect provider (its redirect URL is this site's address followed by <code>/auth/callback</code>), then set these environment variables and restart:</p><ul>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"prose\" data-testid=\"signin-not-set-up\"><h1>Sign-in is not set up on this site</h1><p>You can read every lesson without signing in. Quizzes, grades and the instructor pages need a sign-in, which this site does not offer yet.</p><h2>For the person running this site</h2><p>Register this site with an OpenID Connect provider (its redirect URL is this site's address followed by <code>/auth/callback</code>) or with a SAML identity provider (see <code>docs/saml.md</code>), then set these environment variables and restart:</p><ul>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -25,6 +25,7 @@ func adminCommands() map[string]adminCommand {
 	return map[string]adminCommand{
 		"check":             {"validate the settings and reach the database; print what was found", adminCheck},
 		"config":            {"print the effective settings, secrets redacted", adminConfig},
+		"demo-data":         {"--students N --seed S [--force]: fill the database with synthetic students and attempts (refuses beside real users unless --force)", adminDemoData},
 		"content-check":     {"[DIR]: validate the lessons (embedded, or in DIR); print every problem with file and line", adminContentCheck},
 		"grant-instructor":  {"EMAIL: make EMAIL an instructor; takes effect on their next instructor page", adminGrantInstructor},
 		"revoke-instructor": {"EMAIL: remove EMAIL's instructor grant; takes effect on their next instructor page", adminRevokeInstructor},
@@ -107,8 +108,15 @@ func adminCheck(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	if cfg.OIDC.Enabled() {
 		fmt.Fprintf(stdout, "sign-in: OpenID Connect via %s\n", cfg.OIDC.IssuerURL)
-	} else {
-		fmt.Fprintln(stdout, "sign-in: disabled (OIDC_ISSUER_URL is not set)")
+	}
+	switch {
+	case cfg.SAML.IDPMetadataURL != "":
+		fmt.Fprintf(stdout, "sign-in: SAML 2.0, metadata from %s\n", cfg.SAML.IDPMetadataURL)
+	case cfg.SAML.Enabled():
+		fmt.Fprintln(stdout, "sign-in: SAML 2.0, metadata from SAML_IDP_METADATA")
+	}
+	if !cfg.SignInEnabled() {
+		fmt.Fprintln(stdout, "sign-in: disabled (neither OIDC_ISSUER_URL nor SAML_IDP_METADATA_URL is set)")
 	}
 	return nil
 }
@@ -132,6 +140,9 @@ func adminConfig(ctx context.Context, args []string, getenv func(string) string,
 			shown = "(unset)"
 		case s.Secret:
 			shown = "(set, secret)"
+		case strings.Contains(raw, "\n") || len(raw) > 200:
+			// PEM certificates and metadata XML: too long to be of use here.
+			shown = fmt.Sprintf("(set, %d bytes)", len(raw))
 		default:
 			shown = raw
 		}

@@ -1,0 +1,241 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// GradebookRow is one student's line of the gradebook.
+type GradebookRow struct {
+	UserID int64
+	Name   string
+	Email  string
+	// Grades are the lesson grades (fractions 0..1) in course order; nil
+	// where the student has no attempt.
+	Grades []*float64
+	Passed []*bool
+	// Total is the mean of the lesson grades, a missing grade counting 0.
+	Total float64
+	// Key is the row's position in the order it was read, for a cursor.
+	Key Cursor
+}
+
+// GradebookSort is the order of a gradebook page: by "name", "email",
+// "total" or "lesson" (then Lesson is the lesson's 1-based position).
+type GradebookSort struct {
+	By     string
+	Lesson int
+	Desc   bool
+}
+
+// Cursor is a position in a sorted gradebook: a row's sort value (Text for
+// name and email, Number otherwise) and its user id, which breaks ties.
+type Cursor struct {
+	Text   string
+	Number float64
+	UserID int64
+}
+
+// GradebookQuery asks for one page of the gradebook.
+type GradebookQuery struct {
+	Sort GradebookSort
+	// Filter keeps students whose name or email contains it, ignoring case.
+	Filter string
+	// After asks for the rows after this cursor; Before for those before
+	// it. With neither, the first page.
+	After, Before *Cursor
+	Limit         int
+}
+
+// GradebookPage is one page and whether more rows lie on either side.
+type GradebookPage struct {
+	Rows             []GradebookRow
+	HasPrev, HasNext bool
+}
+
+// sortExpr is the SQL expression a sort orders by, and whether it is text.
+// Each has an index on (expression, user id), so a page is one range scan.
+func (s GradebookSort) sortExpr() (expr, id string, text bool, err error) {
+	switch s.By {
+	case "name":
+		return "lower(u.name)", "u.id", true, nil
+	case "email":
+		return "lower(u.email)", "u.id", true, nil
+	case "total":
+		return "gb.total", "gb.user_id", false, nil
+	case "lesson":
+		if s.Lesson < 1 || s.Lesson > 99 {
+			return "", "", false, fmt.Errorf("store: gradebook: no lesson %d", s.Lesson)
+		}
+		// The position is written into the SQL, not bound, so that the
+		// expression matches the index gradebook_lN_idx.
+		return "coalesce(gb.grades[" + strconv.Itoa(s.Lesson) + "], -1)", "gb.user_id", false, nil
+	}
+	return "", "", false, fmt.Errorf("store: gradebook: unknown sort %q", s.By)
+}
+
+// Gradebook returns one page of the gradebook by keyset pagination: the
+// rows after (or before) a cursor, so the thousandth page costs what the
+// first does.
+func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage, error) {
+	expr, id, text, err := q.Sort.sortExpr()
+	if err != nil {
+		return GradebookPage{}, err
+	}
+	limit := max(1, q.Limit)
+	backward := q.Before != nil
+	desc := q.Sort.Desc != backward // reading backwards reverses the order
+	var where []string
+	var args []any
+	if cur := q.After; cur != nil || q.Before != nil {
+		if cur == nil {
+			cur = q.Before
+		}
+		op := ">"
+		if desc {
+			op = "<"
+		}
+		var v any = cur.Number
+		if text {
+			v = cur.Text
+		}
+		args = append(args, v, cur.UserID)
+		where = append(where, fmt.Sprintf("(%s, %s) %s ($1, $2)", expr, id, op))
+	}
+	if q.Filter != "" {
+		args = append(args, likePattern(q.Filter))
+		where = append(where, fmt.Sprintf(searchSQL, len(args)))
+	}
+	where = append(where, studentsOnly)
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	var keyText, keyNumber = "''", expr
+	if text {
+		keyText, keyNumber = expr, "0::float8"
+	}
+	sql := `SELECT u.id, u.name, u.email, gb.grades, gb.passed, gb.total, ` + keyText + `, ` + keyNumber + `
+FROM gradebook gb JOIN users u ON u.id = gb.user_id`
+	sql += "\nWHERE " + strings.Join(where, " AND ")
+	sql += fmt.Sprintf("\nORDER BY %s %s, %s %s\nLIMIT %d", expr, dir, id, dir, limit+1)
+	// Planned for these very values: how many names match a filter decides
+	// between walking an index in order and sorting the few matches.
+	rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+	if err != nil {
+		return GradebookPage{}, fmt.Errorf("store: gradebook: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanGradebookRow)
+	if err != nil {
+		return GradebookPage{}, fmt.Errorf("store: gradebook: %w", err)
+	}
+	page := GradebookPage{}
+	more := len(list) > limit
+	if more {
+		list = list[:limit]
+	}
+	if backward {
+		for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+			list[i], list[j] = list[j], list[i]
+		}
+		page.HasPrev, page.HasNext = more, true
+	} else {
+		page.HasPrev, page.HasNext = q.After != nil, more
+	}
+	page.Rows = list
+	return page, nil
+}
+
+func scanGradebookRow(row pgx.CollectableRow) (GradebookRow, error) {
+	var r GradebookRow
+	err := row.Scan(&r.UserID, &r.Name, &r.Email, &r.Grades, &r.Passed, &r.Total, &r.Key.Text, &r.Key.Number)
+	r.Key.UserID = r.UserID
+	return r, err
+}
+
+// searchSQL filters users by a LIKE pattern (parameter %d) over their name
+// and email, matching the trigram index users_search_idx; a newline keeps
+// a match from spanning the two.
+const searchSQL = `lower(u.name || E'\n' || u.email) LIKE lower($%d)`
+
+// likePattern finds s anywhere, its own % and _ matching literally.
+func likePattern(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+}
+
+// CountStudents counts the gradebook's rows that match filter (see
+// GradebookQuery.Filter), every student who has signed in, stopping at upTo
+// when it is above 0: a count of a vague filter need not read everyone.
+func (s *Store) CountStudents(ctx context.Context, filter string, upTo int) (int, error) {
+	sql, args := `SELECT 1 FROM users u WHERE `+studentsOnly, []any{pgx.QueryExecModeExec}
+	if filter != "" {
+		args = append(args, likePattern(filter))
+		sql += ` AND ` + fmt.Sprintf(searchSQL, len(args)-1)
+	}
+	if upTo > 0 {
+		sql += ` LIMIT ` + strconv.Itoa(upTo)
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (`+sql+`) AS matches`, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count students: %w", err)
+	}
+	return n, nil
+}
+
+const gradebookExportSQL = `
+SELECT u.id, u.name, u.email, gb.grades, gb.passed, gb.total, lower(u.name), 0::float8
+FROM gradebook gb JOIN users u ON u.id = gb.user_id
+WHERE ` + studentsOnly + `
+ORDER BY lower(u.name), u.id`
+
+// studentsOnly leaves instructors (by their role at their last sign-in)
+// out of the gradebook, its export and the cohort figures.
+const studentsOnly = `NOT u.instructor`
+
+// EachGradebookRow calls fn with every row of the gradebook, by name. It
+// streams rows from the database as fn consumes them, so memory does not
+// grow with the number of students.
+func (s *Store) EachGradebookRow(ctx context.Context, fn func(GradebookRow) error) error {
+	rows, err := s.pool.Query(ctx, gradebookExportSQL)
+	if err != nil {
+		return fmt.Errorf("store: gradebook export: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanGradebookRow(rows)
+		if err != nil {
+			return fmt.Errorf("store: gradebook export: %w", err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: gradebook export: %w", err)
+	}
+	return nil
+}
+
+// GradebookRowOf returns one student's gradebook row.
+func (s *Store) GradebookRowOf(ctx context.Context, userID int64) (GradebookRow, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT u.id, u.name, u.email, gb.grades, gb.passed, gb.total, lower(u.name), 0::float8
+FROM gradebook gb JOIN users u ON u.id = gb.user_id
+WHERE u.id = $1`, userID)
+	if err != nil {
+		return GradebookRow{}, fmt.Errorf("store: gradebook row: %w", err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, scanGradebookRow)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return GradebookRow{}, ErrNotFound
+	}
+	if err != nil {
+		return GradebookRow{}, fmt.Errorf("store: gradebook row: %w", err)
+	}
+	return r, nil
+}
