@@ -66,13 +66,16 @@ func TestScanResponse(t *testing.T) {
 		wantErr error
 		wantIRT string
 	}{
-		{"signed response", open + signed + `<saml:Assertion/>` + close_, nil, "id-42"},
+		{"signed response", open + signed + `<saml:Assertion><saml:Issuer>https://idp.test</saml:Issuer></saml:Assertion>` + close_, nil, "id-42"},
+		{"assertion without its Issuer (GO-2026-6909)", open + signed + `<saml:Assertion><saml:Subject><saml:NameID>ada</saml:NameID></saml:Subject></saml:Assertion>` + close_, ErrSAMLResponse, ""},
+		{"Issuer only deeper in the assertion", open + signed + `<saml:Assertion><saml:Subject><saml:Issuer>x</saml:Issuer></saml:Subject></saml:Assertion>` + close_, ErrSAMLResponse, ""},
+		{"NameID in a foreign namespace (GO-2026-6909)", open + signed + `<saml:Assertion><saml:Issuer>https://idp.test</saml:Issuer><saml:Subject><x:NameID xmlns:x="urn:evil">ines@example.edu</x:NameID></saml:Subject></saml:Assertion>` + close_, ErrSAMLResponse, ""},
 		{"encrypted assertion only", open + `<saml:EncryptedAssertion/>` + close_, nil, "id-42"},
 		{"unsolicited", strings.Replace(open, ` InResponseTo="id-42"`, "", 1) + signed + close_, nil, ""},
 		{"success status", open + `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` + signed + close_, nil, "id-42"},
 		{"unsigned error status", open + `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"/></samlp:StatusCode></samlp:Status>` + close_, ErrProviderRefused, ""},
-		{"no signature anywhere", open + `<saml:Assertion><saml:Subject/></saml:Assertion>` + close_, ErrSAMLSignature, ""},
-		{"comment in a NameID", open + signed + `<saml:Assertion><saml:Subject><saml:NameID>ada@example.edu<!---->.evil.example</saml:NameID></saml:Subject></saml:Assertion>` + close_, ErrSAMLResponse, ""},
+		{"no signature anywhere", open + `<saml:Assertion><saml:Issuer>https://idp.test</saml:Issuer><saml:Subject/></saml:Assertion>` + close_, ErrSAMLSignature, ""},
+		{"comment in a NameID", open + signed + `<saml:Assertion><saml:Issuer>https://idp.test</saml:Issuer><saml:Subject><saml:NameID>ada@example.edu<!---->.evil.example</saml:NameID></saml:Subject></saml:Assertion>` + close_, ErrSAMLResponse, ""},
 		{"comment before the root", `<!-- hi -->` + open + signed + close_, ErrSAMLResponse, ""},
 		{"DTD", `<!DOCTYPE r [<!ENTITY x "y">]>` + open + signed + close_, ErrSAMLResponse, ""},
 		{"assertion as the root", `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/></saml:Assertion>`, ErrSAMLResponse, ""},

@@ -81,7 +81,7 @@ func (sp *ServiceProvider) Finish(origin string, f *SAMLFlow, form url.Values) (
 	}
 
 	p := sp.provider(origin, d)
-	assertion, err := p.ParseXMLResponse(raw, requestIDs, p.AcsURL)
+	assertion, err := parseXMLResponse(p, raw, requestIDs)
 	if err != nil {
 		return SAMLResult{}, classifySAML(err)
 	}
@@ -91,6 +91,18 @@ func (sp *ServiceProvider) Finish(origin string, f *SAMLFlow, form url.Values) (
 	}
 	res.Next = next
 	return res, nil
+}
+
+// parseXMLResponse verifies a response with crewjam/saml. A panic in the
+// library (GO-2026-6909 is one, for an encrypted assertion scanResponse
+// cannot see into) becomes a refusal, not a 500.
+func parseXMLResponse(p *saml.ServiceProvider, raw []byte, requestIDs []string) (a *saml.Assertion, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a, err = nil, fmt.Errorf("%w: the response could not be verified (%v)", ErrSAMLResponse, r)
+		}
+	}()
+	return p.ParseXMLResponse(raw, requestIDs, p.AcsURL)
 }
 
 // responseShape is what scanResponse learns before any verification.
@@ -113,6 +125,15 @@ func scanResponse(raw []byte) (responseShape, error) {
 	dec := xml.NewDecoder(bytes.NewReader(raw))
 	depth, signed, sawRoot := 0, false, false
 	var path [3]string // local names of the open elements, to depth 3
+	// Open saml:Assertion elements: the depth each opened at and whether it
+	// has its own saml:Issuer yet. crewjam/saml v0.6.3 panics on a signed
+	// assertion without one (GO-2026-6909), so such a response is refused
+	// here, before the library sees it.
+	type openAssertion struct {
+		depth  int
+		issuer bool
+	}
+	var assertions []openAssertion
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -148,12 +169,29 @@ func scanResponse(raw []byte) (responseShape, error) {
 					}
 				}
 			}
+			// A NameID outside the SAML assertion namespace would be read by
+			// crewjam/saml as the subject's (GO-2026-6909): refuse it.
+			if t.Name.Local == "NameID" && t.Name.Space != samlAssertNS {
+				return shape, fmt.Errorf("%w: a NameID outside the SAML assertion namespace", ErrSAMLResponse)
+			}
+			if t.Name.Space == samlAssertNS && t.Name.Local == "Issuer" && len(assertions) > 0 && assertions[len(assertions)-1].depth == depth-1 {
+				assertions[len(assertions)-1].issuer = true
+			}
+			if t.Name.Space == samlAssertNS && t.Name.Local == "Assertion" {
+				assertions = append(assertions, openAssertion{depth: depth})
+			}
 			if depth < len(path) {
 				path[depth] = t.Name.Local
 			}
 			depth++
 		case xml.EndElement:
 			depth--
+			if n := len(assertions); n > 0 && assertions[n-1].depth == depth {
+				if !assertions[n-1].issuer {
+					return shape, fmt.Errorf("%w: an assertion without its Issuer", ErrSAMLResponse)
+				}
+				assertions = assertions[:n-1]
+			}
 		}
 	}
 	if !sawRoot {
