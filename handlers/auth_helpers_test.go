@@ -144,6 +144,8 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 	e.GET("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "signed-in page\n") }, h.requireSignIn)
 	e.POST("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "saved\n") }, h.requireSignIn)
 	e.GET("/_test/instructor", func(c *echo.Context) error { return c.String(http.StatusOK, "instructor page\n") }, h.requireInstructor)
+	// A page that asks for the CSRF token, as every form does.
+	e.GET("/_test/form", func(c *echo.Context) error { return c.String(http.StatusOK, c.Get(csrfKey).(func() string)()) })
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 

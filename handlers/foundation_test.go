@@ -123,8 +123,17 @@ func TestCSRF(t *testing.T) {
 	e := foundationApp(t, storetest.NewURL(t), &logs)
 	e.POST("/_test/form", func(c *echo.Context) error { return c.String(200, "accepted") })
 
-	// A GET hands out the token cookie.
-	w := serve(e, httptest.NewRequest("GET", "/", nil))
+	// A page without a form mints no token; a page that asks for it (as
+	// every form does) hands it out in a cookie.
+	for _, ck := range serve(e, httptest.NewRequest("GET", "/", nil)).Result().Cookies() {
+		if ck.Name == csrfCookie {
+			t.Errorf("GET / (no form) set a CSRF cookie")
+		}
+	}
+	e.GET("/_test/with-form", func(c *echo.Context) error {
+		return c.String(http.StatusOK, c.Get(csrfKey).(func() string)())
+	})
+	w := serve(e, httptest.NewRequest("GET", "/_test/with-form", nil))
 	var token string
 	for _, ck := range w.Result().Cookies() {
 		if ck.Name == csrfCookie {
@@ -135,7 +144,10 @@ func TestCSRF(t *testing.T) {
 		}
 	}
 	if token == "" {
-		t.Fatal("GET / set no CSRF cookie")
+		t.Fatal("a page asking for the token set no CSRF cookie")
+	}
+	if body := w.Body.String(); body != token {
+		t.Errorf("page got token %q, cookie holds %q", body, token)
 	}
 	post := func(formToken, cookieToken, origin string) int {
 		r := httptest.NewRequest("POST", "/_test/form", strings.NewReader(url.Values{"csrf": {formToken}}.Encode()))

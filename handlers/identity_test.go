@@ -79,7 +79,7 @@ func TestRequireSignIn(t *testing.T) {
 	}
 
 	b := newBrowser(t)
-	b.get(site.URL + "/") // the CSRF cookie
+	b.get(site.URL + "/_test/form") // the CSRF cookie
 	csrf := b.cookie(site.URL, csrfCookie)
 	resp, body := b.postForm(site.URL+"/_test/signed-in", url.Values{"csrf": {csrf}})
 	if resp.StatusCode != http.StatusUnauthorized || parseSigninDoc(t, body).byTestID("signin-required") == nil {

@@ -18,7 +18,6 @@ import (
 const (
 	requestIDKey = "request_id"
 	csrfKey      = "csrf"
-	nonceKey     = "csp_nonce"
 )
 
 // requestID takes the router's X-Request-Id when it is sane, else makes one,
@@ -78,20 +77,15 @@ func (h *Handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// securityHeaders sets the headers every answer carries, including a CSP
-// with a per-request nonce for the few inline scripts.
+// securityHeaders sets the headers every answer carries. The pages have no
+// inline scripts, so the CSP allows scripts from this site only, with no
+// per-request nonce to mint.
 func (h *Handler) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		nonce := base64.RawStdEncoding.EncodeToString(randomBytes(16))
-		c.Set(nonceKey, nonce)
 		hdr := c.Response().Header()
 		for _, sh := range staticHeaders {
 			hdr[sh.key] = sh.value
 		}
-		// No form-action on purpose: Chrome applies it to the redirects that
-		// follow a form post, and signing out (POST /logout) redirects to
-		// the identity provider's end_session_endpoint.
-		hdr.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' 'nonce-"+nonce+"'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 		if c.Scheme() == "https" {
 			hdr["Strict-Transport-Security"] = hstsValue
 		}
@@ -110,6 +104,10 @@ var staticHeaders = [...]struct {
 	{"X-Frame-Options", []string{"DENY"}},
 	{"Referrer-Policy", []string{"strict-origin-when-cross-origin"}},
 	{"Cache-Control", []string{"private, no-cache"}},
+	// No form-action on purpose: Chrome applies it to the redirects that
+	// follow a form post, and signing out (POST /logout) redirects to the
+	// identity provider's end_session_endpoint.
+	{"Content-Security-Policy", []string{"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"}},
 }
 
 var hstsValue = []string{"max-age=31536000"}
@@ -138,9 +136,6 @@ func (h *Handler) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			token = ck.Value
 		}
 		fresh := token == ""
-		if fresh {
-			token = base64.RawURLEncoding.EncodeToString(randomBytes(32))
-		}
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 		default:
@@ -158,13 +153,18 @@ func (h *Handler) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 				return errCSRF
 			}
 		}
-		if fresh {
-			c.SetCookie(&http.Cookie{
-				Name: csrfCookie, Value: token, Path: "/", MaxAge: 365 * 24 * 3600,
-				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https",
-			})
-		}
-		c.Set(csrfKey, token)
+		// A visitor without a token gets one with the first page that
+		// renders a form; pages without one mint nothing.
+		c.Set(csrfKey, func() string {
+			if token == "" {
+				token = base64.RawURLEncoding.EncodeToString(randomBytes(32))
+				c.SetCookie(&http.Cookie{
+					Name: csrfCookie, Value: token, Path: "/", MaxAge: 365 * 24 * 3600,
+					HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https",
+				})
+			}
+			return token
+		})
 		return next(c)
 	}
 }

@@ -29,9 +29,8 @@ func (h *Handler) render(c *echo.Context, status int, comp templ.Component) erro
 	buf := buffers.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer buffers.Put(buf)
-	csrf, _ := c.Get(csrfKey).(string)
-	nonce, _ := c.Get(nonceKey).(string)
-	ctx := views.WithRequest(c.Request().Context(), viewerOf(c), csrf, nonce)
+	csrf, _ := c.Get(csrfKey).(func() string)
+	ctx := views.WithRequest(c.Request().Context(), viewerOf(c), csrf)
 	if err := comp.Render(ctx, buf); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
@@ -44,9 +43,8 @@ func (h *Handler) renderShell(c *echo.Context, status int, shell *views.Shell, f
 	buf.Reset()
 	defer buffers.Put(buf)
 	buf.Grow(shell.Size() + len(fills.Panel) + 2048) // one allocation for a fresh buffer, none for a reused one
-	csrf, _ := c.Get(csrfKey).(string)
-	nonce, _ := c.Get(nonceKey).(string)
-	ctx := views.WithRequest(c.Request().Context(), viewerOf(c), csrf, nonce)
+	csrf, _ := c.Get(csrfKey).(func() string)
+	ctx := views.WithRequest(c.Request().Context(), viewerOf(c), csrf)
 	if err := shell.Render(ctx, buf, fills); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}

@@ -1,12 +1,10 @@
 // Package views holds Twelve's templ components. Each page takes one view
 // model with exactly what it shows; the request context carries only the
-// current viewer, the CSRF token and the CSP nonce.
+// current viewer and the CSRF token.
 package views
 
 import (
 	"context"
-
-	"github.com/a-h/templ"
 )
 
 // Viewer is the signed-in person, as the header shows them.
@@ -32,12 +30,13 @@ const (
 	csrfKey
 )
 
-// WithRequest returns ctx carrying the viewer (nil when signed out), the CSRF
-// token for forms and the CSP nonce for inline scripts.
-func WithRequest(ctx context.Context, v *Viewer, csrf, nonce string) context.Context {
+// WithRequest returns ctx carrying the viewer (nil when signed out) and the
+// CSRF token for forms. The token is asked for only by pages with a form:
+// csrf is called on first use (it may mint the token and set its cookie).
+// There is no CSP nonce: the pages have no inline scripts.
+func WithRequest(ctx context.Context, v *Viewer, csrf func() string) context.Context {
 	ctx = context.WithValue(ctx, viewerKey, v)
-	ctx = context.WithValue(ctx, csrfKey, csrf)
-	return templ.WithNonce(ctx, nonce)
+	return context.WithValue(ctx, csrfKey, csrf)
 }
 
 // ViewerFrom returns the signed-in viewer, or nil.
@@ -48,8 +47,10 @@ func ViewerFrom(ctx context.Context) *Viewer {
 
 // CSRFToken returns the token forms must carry.
 func CSRFToken(ctx context.Context) string {
-	s, _ := ctx.Value(csrfKey).(string)
-	return s
+	if f, _ := ctx.Value(csrfKey).(func() string); f != nil {
+		return f()
+	}
+	return ""
 }
 
 // CSRFFieldName is the form field the CSRF middleware reads.
