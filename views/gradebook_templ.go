@@ -47,7 +47,7 @@ func GradebookPage(p Page, v GradebookView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p>One row for everyone who has signed in, including students with no attempt yet (their cells are blank). Each lesson shows the student's graded score by that quiz's grading method, marked ✓ when it passes. <strong>Total</strong> is the mean of the twelve lesson grades with a missing grade counting 0. Sort by any column with its heading; a blank cell sorts below 0%.</p><form method=\"get\" action=\"/instructor/gradebook\" class=\"filter\" role=\"search\"><label for=\"gradebook-filter\">Name or email contains</label> <input type=\"search\" id=\"gradebook-filter\" name=\"q\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p>One row for each student who has signed in, including those with no attempt yet (their cells are blank); instructors are not listed. Each lesson shows the student's graded score by that quiz's grading method, marked ✓ when it passes. <strong>Total</strong> is the mean of the twelve lesson grades with a missing grade counting 0. Sort by any column with its heading; a blank cell sorts below 0%.</p><form method=\"get\" action=\"/instructor/gradebook\" class=\"filter\" role=\"search\"><label for=\"gradebook-filter\">Name or email contains</label> <input type=\"search\" id=\"gradebook-filter\" name=\"q\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
