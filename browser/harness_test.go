@@ -1,19 +1,16 @@
 package browser
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +19,7 @@ import (
 
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/devidp"
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/store/storetest"
@@ -111,7 +109,7 @@ type site struct {
 	store  *store.Store
 	banks  map[string]*quiz.Quiz
 	signer *quiz.Signer
-	out    *syncBuffer
+	out    *proctest.Output
 }
 
 func startSite(t *testing.T) *site {
@@ -133,8 +131,8 @@ func startSite(t *testing.T) *site {
 	go func() { _ = idpServer.Serve(ln) }()
 	t.Cleanup(func() { _ = idpServer.Close() })
 
-	port := freePort(t)
-	out := &syncBuffer{}
+	port := proctest.FreePort(t)
+	out := &proctest.Output{}
 	cmd := exec.Command(twelveBin, "web")
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -182,7 +180,7 @@ func startSite(t *testing.T) *site {
 
 // waitReady waits until the process serves and has discovered the
 // provider: /login then redirects (303) instead of answering 503.
-func waitReady(t *testing.T, base string, out *syncBuffer) {
+func waitReady(t *testing.T, base string, out *proctest.Output) {
 	t.Helper()
 	client := &http.Client{
 		Timeout:       2 * time.Second,
@@ -201,34 +199,6 @@ func waitReady(t *testing.T, base string, out *syncBuffer) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("twelve web did not offer sign-in within 20s; output:\n%s", tail(out.String(), 6000))
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer collects a process's output while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func tail(s string, n int) string {

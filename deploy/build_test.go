@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,11 +14,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/store/storetest"
 )
 
@@ -171,9 +170,9 @@ func TestHerokuBuild(t *testing.T) {
 	})
 
 	t.Run("web binds $PORT on IPv4 and IPv6", func(t *testing.T) {
-		port := freePort(t)
+		port := proctest.FreePort(t)
 		cmd := procfileCommand(app, procs["web"], storetest.NewURL(t), port)
-		var logs syncBuffer
+		var logs proctest.Output
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -266,32 +265,4 @@ func findEvent(t *testing.T, logs, msg string) map[string]any {
 		}
 	}
 	return nil
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer collects a process's output safely while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

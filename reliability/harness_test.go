@@ -1,7 +1,6 @@
 package reliability
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,10 +13,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/twelve-course/twelve/internal/proctest"
 )
 
 // binary is the real twelve binary, built once for these tests.
@@ -47,40 +47,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer collects a process's output while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // web is one `twelve web` process.
 type web struct {
 	name string
 	base string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *proctest.Output
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit, once done is closed
 }
@@ -89,12 +61,12 @@ type web struct {
 // waits until /healthz answers.
 func startWeb(t *testing.T, name string, env map[string]string) *web {
 	t.Helper()
-	port := freePort(t)
+	port := proctest.FreePort(t)
 	vars := []string{"PATH=" + os.Getenv("PATH"), "SECRET_KEY=" + secret, "PORT=" + strconv.Itoa(port)}
 	for k, v := range env {
 		vars = append(vars, k+"="+v)
 	}
-	w := &web{name: name, base: "http://127.0.0.1:" + strconv.Itoa(port), out: &syncBuffer{}, done: make(chan struct{})}
+	w := &web{name: name, base: "http://127.0.0.1:" + strconv.Itoa(port), out: &proctest.Output{}, done: make(chan struct{})}
 	w.cmd = exec.Command(binary, "web")
 	w.cmd.Env = vars
 	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
@@ -188,7 +160,7 @@ func newCluster(t *testing.T) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{dir: dir, data: filepath.Join(dir, "data"), port: strconv.Itoa(freePort(t)), asPostgres: os.Geteuid() == 0}
+	c := &cluster{dir: dir, data: filepath.Join(dir, "data"), port: strconv.Itoa(proctest.FreePort(t)), asPostgres: os.Geteuid() == 0}
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

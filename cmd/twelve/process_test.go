@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/store/storetest"
 )
 
@@ -55,36 +55,8 @@ func baseEnv(databaseURL string, port int) []string {
 	}
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer collects a process's output safely while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startWeb runs `twelve web` and waits until /healthz answers 200.
-func startWeb(t testing.TB, env []string) (*exec.Cmd, string, *syncBuffer) {
+func startWeb(t testing.TB, env []string) (*exec.Cmd, string, *proctest.Output) {
 	t.Helper()
 	var port string
 	for _, kv := range env {
@@ -92,7 +64,7 @@ func startWeb(t testing.TB, env []string) (*exec.Cmd, string, *syncBuffer) {
 			port = p
 		}
 	}
-	out := &syncBuffer{}
+	out := &proctest.Output{}
 	cmd := exec.Command(binary, "web")
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = out, out
@@ -156,7 +128,7 @@ func TestWebRefusesSchemaBehind(t *testing.T) {
 	dbURL := storetest.NewEmptyURL(t)
 	var out bytes.Buffer
 	cmd := exec.Command(binary, "web")
-	cmd.Env = baseEnv(dbURL, freePort(t))
+	cmd.Env = baseEnv(dbURL, proctest.FreePort(t))
 	cmd.Stdout, cmd.Stderr = &out, &out
 	_ = cmd.Run()
 	if cmd.ProcessState.ExitCode() == 0 {
@@ -233,7 +205,7 @@ func checkOneSchema(t *testing.T, dbURL string) {
 
 func TestGracefulStopFinishesRequestsInFlight(t *testing.T) {
 	dbURL := storetest.NewURL(t)
-	env := append(baseEnv(dbURL, freePort(t)), "DRAIN_TIMEOUT=10s")
+	env := append(baseEnv(dbURL, proctest.FreePort(t)), "DRAIN_TIMEOUT=10s")
 	cmd, base, out := startWeb(t, env)
 
 	const inFlight = 5

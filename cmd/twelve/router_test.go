@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/store/storetest"
 )
 
@@ -71,7 +72,7 @@ func TestHTTPServerOutlastsRouter(t *testing.T) {
 // REQUEST_TIMEOUT: a handler that would take 2 s is cut off and the user
 // gets the friendly page, long before the router's own error at 30 s.
 func TestSlowRequestGetsFriendly503(t *testing.T) {
-	env := append(baseEnv(storetest.NewURL(t), freePort(t)), "REQUEST_TIMEOUT=200ms")
+	env := append(baseEnv(storetest.NewURL(t), proctest.FreePort(t)), "REQUEST_TIMEOUT=200ms")
 	_, base, logs := startWeb(t, env)
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Get(base + "/_drill/sleep?ms=2000")
@@ -102,7 +103,7 @@ func TestSlowRequestGetsFriendly503(t *testing.T) {
 // when the router (here: a loopback peer) forwards X-Forwarded-For: the
 // address the router saw, never one the client wrote in front of it.
 func TestClientIPFromRouter(t *testing.T) {
-	_, base, logs := startWeb(t, baseEnv(storetest.NewURL(t), freePort(t)))
+	_, base, logs := startWeb(t, baseEnv(storetest.NewURL(t), proctest.FreePort(t)))
 	tests := []struct {
 		name string
 		xff  string
@@ -141,7 +142,7 @@ func TestClientIPFromRouter(t *testing.T) {
 
 // waitForEvent returns the first JSON log event that matches, waiting a
 // little: the request event is written just after the response.
-func waitForEvent(logs *syncBuffer, match func(map[string]any) bool) map[string]any {
+func waitForEvent(logs *proctest.Output, match func(map[string]any) bool) map[string]any {
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		sc := bufio.NewScanner(strings.NewReader(logs.String()))
 		for sc.Scan() {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/store/storetest"
 )
 
@@ -24,7 +25,7 @@ func BenchmarkStartup(b *testing.B) {
 	var total time.Duration
 	n := 0
 	for b.Loop() {
-		port := freePort(b)
+		port := proctest.FreePort(b)
 		cmd := exec.Command(binary, "web")
 		cmd.Env = baseEnv(dbURL, port)
 		url := "http://127.0.0.1:" + strconv.Itoa(port) + "/healthz"
