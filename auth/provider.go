@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -36,15 +35,12 @@ type Options struct {
 // port and serves lessons while the provider is down; until it succeeds,
 // Ready is false and sign-in pages say the provider is unreachable.
 type RelyingParty struct {
-	cfg      config.OIDC
-	logger   *slog.Logger
-	client   *http.Client
-	retryMin time.Duration
-	retryMax time.Duration
+	cfg    config.OIDC
+	logger *slog.Logger
+	client *http.Client
+	retry  retrier
 
 	found atomic.Pointer[discovered]
-	// nudge asks a waiting Discover to retry now: someone wants to sign in.
-	nudge chan struct{}
 }
 
 // discovered is what discovery learnt, immutable once published.
@@ -58,12 +54,10 @@ type discovered struct {
 // it can sign anyone in.
 func NewRelyingParty(o Options) *RelyingParty {
 	rp := &RelyingParty{
-		cfg:      o.OIDC,
-		logger:   o.Logger,
-		client:   o.HTTPClient,
-		retryMin: o.RetryMin,
-		retryMax: o.RetryMax,
-		nudge:    make(chan struct{}, 1),
+		cfg:    o.OIDC,
+		logger: o.Logger,
+		client: o.HTTPClient,
+		retry:  newRetrier(o.RetryMin, o.RetryMax),
 	}
 	if rp.logger == nil {
 		rp.logger = slog.New(slog.DiscardHandler)
@@ -71,17 +65,8 @@ func NewRelyingParty(o Options) *RelyingParty {
 	if rp.client == nil {
 		rp.client = &http.Client{Timeout: 10 * time.Second}
 	}
-	if rp.retryMin <= 0 {
-		rp.retryMin = time.Second
-	}
-	if rp.retryMax < rp.retryMin {
-		rp.retryMax = max(30*time.Second, rp.retryMin)
-	}
 	return rp
 }
-
-// Issuer is the configured issuer URL.
-func (rp *RelyingParty) Issuer() string { return rp.cfg.IssuerURL }
 
 // Ready reports whether discovery has succeeded.
 func (rp *RelyingParty) Ready() bool { return rp.found.Load() != nil }
@@ -90,7 +75,7 @@ func (rp *RelyingParty) Ready() bool { return rp.found.Load() != nil }
 // exponential backoff and jitter until it succeeds or ctx ends. Run it in
 // its own goroutine at start-up; it returns at once when already done.
 func (rp *RelyingParty) Discover(ctx context.Context) {
-	wait := rp.retryMin
+	wait := rp.retry.min
 	for attempt := 1; !rp.Ready(); attempt++ {
 		last := time.Now()
 		err := rp.discoverOnce(ctx)
@@ -109,36 +94,16 @@ func (rp *RelyingParty) Discover(ctx context.Context) {
 		} else {
 			rp.logger.Warn("sign-in provider unreachable; retrying", attrs...)
 		}
-		timer := time.NewTimer(wait/2 + mrand.N(wait/2+1))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !rp.retry.sleep(ctx, jitter(wait), last, func() bool { return !rp.Ready() }) {
 			return
-		case <-timer.C:
-		case <-rp.nudge:
-			timer.Stop()
-			// However often people try, the provider is not asked more
-			// often than every RetryMin.
-			if d := rp.retryMin - time.Since(last); d > 0 {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(d):
-				}
-			}
 		}
-		wait = min(wait*2, rp.retryMax)
+		wait = rp.retry.next(wait)
 	}
 }
 
 // Nudge asks a Discover that is waiting to retry now rather than after its
 // backoff; it never blocks.
-func (rp *RelyingParty) Nudge() {
-	select {
-	case rp.nudge <- struct{}{}:
-	default:
-	}
-}
+func (rp *RelyingParty) Nudge() { rp.retry.nudge() }
 
 func (rp *RelyingParty) discoverOnce(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

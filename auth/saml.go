@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -71,14 +70,12 @@ type SAMLOptions struct {
 // It keeps no state per person: a sign-in in progress travels in a
 // SAMLFlow cookie and single logout in a SAMLSignOut cookie.
 type ServiceProvider struct {
-	cfg      config.SAML
-	logger   *slog.Logger
-	client   *http.Client
-	retryMin time.Duration
-	retryMax time.Duration
+	cfg    config.SAML
+	logger *slog.Logger
+	client *http.Client
+	retry  retrier
 
-	idp   atomic.Pointer[saml.EntityDescriptor]
-	nudge chan struct{}
+	idp atomic.Pointer[saml.EntityDescriptor]
 }
 
 // NewServiceProvider returns a service provider for o.SAML. Inline metadata
@@ -86,24 +83,16 @@ type ServiceProvider struct {
 // by URL waits for FetchMetadata.
 func NewServiceProvider(o SAMLOptions) (*ServiceProvider, error) {
 	sp := &ServiceProvider{
-		cfg:      o.SAML,
-		logger:   o.Logger,
-		client:   o.HTTPClient,
-		retryMin: o.RetryMin,
-		retryMax: o.RetryMax,
-		nudge:    make(chan struct{}, 1),
+		cfg:    o.SAML,
+		logger: o.Logger,
+		client: o.HTTPClient,
+		retry:  newRetrier(o.RetryMin, o.RetryMax),
 	}
 	if sp.logger == nil {
 		sp.logger = slog.New(slog.DiscardHandler)
 	}
 	if sp.client == nil {
 		sp.client = &http.Client{Timeout: 10 * time.Second}
-	}
-	if sp.retryMin <= 0 {
-		sp.retryMin = time.Second
-	}
-	if sp.retryMax < sp.retryMin {
-		sp.retryMax = max(30*time.Second, sp.retryMin)
 	}
 	if sp.cfg.SPKey == nil || sp.cfg.SPCert == nil {
 		return nil, errors.New("auth: SAML needs SAML_SP_KEY and SAML_SP_CERT")
@@ -141,7 +130,7 @@ func (sp *ServiceProvider) FetchMetadata(ctx context.Context) {
 	if sp.cfg.IDPMetadataURL == "" {
 		return
 	}
-	wait := sp.retryMin
+	wait := sp.retry.min
 	for attempt := 1; ; attempt++ {
 		last := time.Now()
 		err := sp.fetchOnce(ctx)
@@ -151,7 +140,7 @@ func (sp *ServiceProvider) FetchMetadata(ctx context.Context) {
 		var next time.Duration
 		if err == nil {
 			sp.logger.Info("SAML identity provider metadata loaded", "entity_id", sp.IDPEntityID(), "attempt", attempt)
-			wait, attempt, next = sp.retryMin, 0, metadataRefresh
+			wait, attempt, next = sp.retry.min, 0, metadataRefresh
 		} else {
 			attrs := []any{"url", sp.cfg.IDPMetadataURL, "attempt", attempt, "retry_in_ms", wait.Milliseconds(), "error", err.Error()}
 			if sp.Ready() {
@@ -159,50 +148,18 @@ func (sp *ServiceProvider) FetchMetadata(ctx context.Context) {
 			} else {
 				sp.logger.Warn("SAML identity provider metadata unreachable; retrying", attrs...)
 			}
-			next = wait/2 + mrand.N(wait/2+1)
-			wait = min(wait*2, sp.retryMax)
+			next = jitter(wait)
+			wait = sp.retry.next(wait)
 		}
-		if !sp.sleep(ctx, next, last) {
+		// A nudge matters only while no metadata is loaded; a refresh waits.
+		if !sp.retry.sleep(ctx, next, last, func() bool { return !sp.Ready() }) {
 			return
 		}
 	}
 }
 
-// sleep waits d, or less when a sign-in nudges while the metadata is still
-// missing (but never closer than RetryMin to the last fetch, however often
-// people try). It reports false when ctx ends.
-func (sp *ServiceProvider) sleep(ctx context.Context, d time.Duration, last time.Time) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-timer.C:
-			return true
-		case <-sp.nudge:
-			if sp.Ready() {
-				continue // a stale nudge; the refresh is merely scheduled
-			}
-			if d := sp.retryMin - time.Since(last); d > 0 {
-				select {
-				case <-ctx.Done():
-					return false
-				case <-time.After(d):
-				}
-			}
-			return true
-		}
-	}
-}
-
 // Nudge asks a FetchMetadata that is waiting to retry now; it never blocks.
-func (sp *ServiceProvider) Nudge() {
-	select {
-	case sp.nudge <- struct{}{}:
-	default:
-	}
-}
+func (sp *ServiceProvider) Nudge() { sp.retry.nudge() }
 
 func (sp *ServiceProvider) fetchOnce(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 
@@ -69,12 +70,13 @@ type Handler struct {
 	saml    *auth.ServiceProvider
 	cookies *auth.Cookies
 	roles   auth.Policy
-	views   courseViews  // lesson pages, prepared once
-	facts   processFacts // live-panel facts that cannot change in a process
-	quizzes *quizBook    // current quizzes and every version seen
-	tokens  *quiz.Signer // attempt tokens
-	live    liveCache    // lesson panels' recent database readings
-	panels  panelHTML    // lesson panels as last rendered
+	views   courseViews          // lesson pages, prepared once
+	facts   processFacts         // live-panel facts that cannot change in a process
+	quizzes *quizBook            // current quizzes and every version seen
+	tokens  *quiz.Signer         // attempt tokens
+	pending []securecookie.Codec // submissions held through a sign-in
+	live    liveCache            // lesson panels' recent database readings
+	panels  panelHTML            // lesson panels as last rendered
 	ids     identityCache
 }
 
@@ -99,6 +101,7 @@ func newHandler(d Deps) *Handler {
 		facts:   newProcessFacts(d, readBuildInfo()),
 		quizzes: newQuizBook(d.Quizzes, d.Store),
 		tokens:  mustSigner(d.Config.SecretKeys),
+		pending: pendingCodecs(d.Config.SecretKeys),
 	}
 	h.views.shells = h.prerenderLessons()
 	return h

@@ -48,8 +48,7 @@ func pendingCodecs(secrets [][]byte) []securecookie.Codec {
 // holdForSignIn keeps a signed-out student's submission and sends them to
 // sign in; resumeAttempt gives it back.
 func (h *Handler) holdForSignIn(c *echo.Context, l *content.Lesson, version *quiz.Quiz, tok quiz.Token, raw string, answers quiz.Answers) error {
-	codecs := pendingCodecs(h.cfg.SecretKeys)
-	value, err := securecookie.EncodeMulti(pendingCookie, pendingSubmission{Token: raw, Answers: answers.Form().Encode()}, codecs...)
+	value, err := securecookie.EncodeMulti(pendingCookie, pendingSubmission{Token: raw, Answers: answers.Form().Encode()}, h.pending...)
 	if err == nil && len(value) <= pendingMaxBytes {
 		h.setCookie(c, pendingCookie, value, quizPath(l.Slug), pendingLifetime)
 		c.Response().Header().Set("Cache-Control", "no-store")
@@ -72,7 +71,7 @@ func (h *Handler) resumeAttempt(c *echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, quizPath(l.Slug))
 	}
 	var p pendingSubmission
-	if err := securecookie.DecodeMulti(pendingCookie, ck.Value, &p, pendingCodecs(h.cfg.SecretKeys)...); err != nil {
+	if err := securecookie.DecodeMulti(pendingCookie, ck.Value, &p, h.pending...); err != nil {
 		h.clearCookie(c, pendingCookie, quizPath(l.Slug))
 		return c.Redirect(http.StatusSeeOther, quizPath(l.Slug))
 	}

@@ -13,12 +13,6 @@ type ItemResult struct {
 	Max        float64
 }
 
-// Correct reports full marks.
-func (r ItemResult) Correct() bool { return r.Score >= r.Max-1e-9 }
-
-// Wrong reports no marks for an answered question... or an unanswered one.
-func (r ItemResult) Wrong() bool { return r.Score <= 1e-9 }
-
 // Result is the grade of a whole attempt.
 type Result struct {
 	Items []ItemResult // in paper order

@@ -81,9 +81,6 @@ func (s *Shell) Size() int {
 	return n
 }
 
-// Holes names the shell's holes in page order.
-func (s *Shell) Holes() []string { return s.holes }
-
 // Fills are what a request puts in a shell's holes; a hole without a fill
 // stays empty.
 type Fills struct {
