@@ -5,19 +5,22 @@ GO    ?= go
 # sets -buildvcs=false, and auto still builds outside a git checkout.
 BUILDFLAGS := -buildvcs=auto -trimpath
 
-.PHONY: build dev test check generate bench-startup bench reliability fuzz vulncheck db-start db-stop clean
+.PHONY: build devtools dev test check generate bench-startup bench reliability fuzz vulncheck db-start db-stop clean
 
-## build: bin/twelve (what the Procfile runs) and bin/devidp (development only)
+## build: bin/twelve, the one program of the app (what the Procfile runs)
 build: generate
 	$(GO) build $(BUILDFLAGS) -o bin/twelve ./cmd/twelve
-	$(GO) build $(BUILDFLAGS) -o bin/devidp ./cmd/devidp
+
+## devtools: bin/devidp, the development OpenID provider (not part of the app)
+devtools:
+	$(GO) build -o bin/devidp ./internal/cmd/devidp
 
 ## generate: templ views (generated files are committed)
 generate:
 	$(GO) tool templ generate >/dev/null 2>&1 || $(GO) tool templ generate
 
 ## dev: a working site on http://localhost:8080 with demo accounts
-dev: build
+dev: build devtools
 	scripts/dev.sh
 
 ## test: every test, against a real PostgreSQL and the dev OpenID provider
@@ -34,20 +37,20 @@ bench-startup:
 
 ## bench: lesson pages against nginx, quiz submits against pgbench (docs/PERFORMANCE.md)
 bench:
-	bench/lesson.sh
-	bench/submit.sh
+	scripts/bench/lesson.sh
+	scripts/bench/submit.sh
 
 ## reliability: the process-level fault tests alone, verbose, three times over (docs/RELIABILITY.md)
 reliability:
-	scripts/test.sh -count=3 -v -run . ./reliability
+	scripts/test.sh -count=3 -v -run . ./tests/reliability
 
 ## fuzz: every fuzz target for 2 minutes (FUZZTIME=… to change)
 fuzz:
-	bench/fuzz-all.sh
+	scripts/bench/fuzz-all.sh
 
 ## vulncheck: govulncheck, offline from a pinned vulnerability database when vuln.go.dev is out of reach
 vulncheck:
-	bench/vulncheck.sh
+	scripts/bench/vulncheck.sh
 
 db-start:
 	@scripts/pg.sh start

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/twelve-course/twelve/config"
-	"github.com/twelve-course/twelve/devidp"
+	"github.com/twelve-course/twelve/internal/devidp"
 )
 
 // serveDevIDP serves a dev provider on addr until the test ends.

@@ -51,7 +51,7 @@ func TestDocsDeclareEverySetting(t *testing.T) {
 
 // buildTimeVars are config vars app.json may declare although the app never
 // reads them: Heroku's Go buildpack reads them while building. Keep in step
-// with the same list in deploy/appjson_test.go.
+// with the same list in tests/deploy/appjson_test.go.
 var buildTimeVars = map[string]string{
 	"GO_LINKER_SYMBOL": "the buildpack links GO_LINKER_VALUE (the commit) into this symbol: main.revision",
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/twelve-course/twelve/auth"
-	"github.com/twelve-course/twelve/devidp"
+	"github.com/twelve-course/twelve/internal/devidp"
 )
 
 // checkSignInRefused asserts a callback answer is the 400 "Sign-in failed"

@@ -20,7 +20,7 @@ import (
 
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
-	"github.com/twelve-course/twelve/devidp"
+	"github.com/twelve-course/twelve/internal/devidp"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/store/storetest"

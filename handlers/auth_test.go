@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/twelve-course/twelve/auth"
-	"github.com/twelve-course/twelve/devidp"
+	"github.com/twelve-course/twelve/internal/devidp"
 )
 
 func TestSignInEndToEnd(t *testing.T) {

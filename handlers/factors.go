@@ -444,7 +444,7 @@ func (r *liveRequest) devProdParity(p *views.FactorPanel) {
 		where = "on this machine"
 	}
 	p.Facts = append(p.Facts, r.databaseVersionFact(), factText("database-location", "Database runs", where), r.issuerFact())
-	p.Note = "make dev and make test run a real PostgreSQL cluster and a real OpenID Connect provider (cmd/devidp); nothing stands in for them. Compare the server version here with production's."
+	p.Note = "make dev and make test run a real PostgreSQL cluster and a real OpenID Connect provider (internal/cmd/devidp); nothing stands in for them. Compare the server version here with production's."
 }
 
 // XI. Logs

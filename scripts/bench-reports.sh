@@ -5,7 +5,7 @@
 # migrates it, loads `twelve admin demo-data --students STUDENTS --seed 1`
 # (default 100000; SEED overrides the seed), starts `twelve web` on a free
 # port, signs in as an instructor with a cookie minted from SECRET_KEY
-# (scripts/mkcookie), then times the gradebook over ~200 requests (p50/p95),
+# (internal/cmd/mkcookie), then times the gradebook over ~200 requests (p50/p95),
 # the item statistics page, the overview and student pages, and the CSV
 # export while sampling the web process's memory. The database is dropped
 # afterwards unless KEEP=1.
@@ -31,8 +31,8 @@ trap cleanup EXIT
 
 echo "== build"
 go build -o "$work/twelve" ./cmd/twelve
-go build -o "$work/benchreports" ./scripts/benchreports
-go build -o "$work/mkcookie" ./scripts/mkcookie
+go build -o "$work/benchreports" ./internal/cmd/benchreports
+go build -o "$work/mkcookie" ./internal/cmd/mkcookie
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); $(go version | cut -d' ' -f3)"
 
 echo "== database"

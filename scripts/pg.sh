@@ -10,7 +10,7 @@
 # Data lives in .pg/ (git-ignored). PostgreSQL's server tools refuse to run as
 # root, so as root they run as the `postgres` user, who owns .pg/.
 #
-# PG_STATE_DIR puts a second cluster elsewhere (bench/ uses .pg-bench/, with
+# PG_STATE_DIR puts a second cluster elsewhere (scripts/bench/ uses .pg-bench/, with
 # its own port), and PG_EXTRA_OPTS adds server options at start, e.g.
 # "-c shared_preload_libraries=pg_stat_statements".
 set -euo pipefail

@@ -84,8 +84,8 @@ func pgbenchStatements(script string) []string {
 	return out
 }
 
-// TestSubmitPgbenchScriptFollowsSaveAttempt: bench/submit.pgbench, the
-// database's own ceiling for submits in bench/submit.sh, runs the same
+// TestSubmitPgbenchScriptFollowsSaveAttempt: scripts/bench/submit.pgbench, the
+// database's own ceiling for submits in scripts/bench/submit.sh, runs the same
 // statements as SaveAttempt does for a new attempt once the quiz version
 // is known stored, in the same order: it fails when either changes alone.
 func TestSubmitPgbenchScriptFollowsSaveAttempt(t *testing.T) {
@@ -117,7 +117,7 @@ func TestSubmitPgbenchScriptFollowsSaveAttempt(t *testing.T) {
 			app = append(app, sig)
 		}
 	}
-	script, err := os.ReadFile("../bench/submit.pgbench")
+	script, err := os.ReadFile("../scripts/bench/submit.pgbench")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestSubmitPgbenchScriptFollowsSaveAttempt(t *testing.T) {
 		}
 	}
 	if !slices.Equal(app, bench) {
-		t.Errorf("bench/submit.pgbench runs\n  %s\nbut SaveAttempt runs\n  %s\nupdate the script to match store/attempts.go and store/reports.go",
+		t.Errorf("scripts/bench/submit.pgbench runs\n  %s\nbut SaveAttempt runs\n  %s\nupdate the script to match store/attempts.go and store/reports.go",
 			strings.Join(bench, "\n  "), strings.Join(app, "\n  "))
 	}
 }
