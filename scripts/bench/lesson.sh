@@ -2,9 +2,10 @@
 # lesson.sh — lesson pages served by `twelve web` against nginx serving the
 # very same bytes, on this machine, side by side.
 #
-#   scripts/bench/lesson.sh [-d SECONDS] [-p PAIRS] [-c CONNECTIONS] [-e VAR=value]…
+#   scripts/bench/lesson.sh [-d SECONDS] [-p PAIRS] [-c CONNECTIONS] [-e VAR=value]… [-q]
 #
 # -e adds a setting to the web process's environment (e.g. -e GOGC=200).
+# -q turns nginx's access log off (the app still logs every request).
 #
 # The twelve lesson pages are fetched once from the app (signed out, and
 # signed in with a minted identity cookie), written to files and served by
@@ -17,13 +18,14 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-duration=10 pairs=3 conns=64 extra=()
-while getopts d:p:c:e: opt; do
+duration=10 pairs=3 conns=64 extra=() access_log=on
+while getopts d:p:c:e:q opt; do
 	case $opt in
 	d) duration=$OPTARG ;;
 	p) pairs=$OPTARG ;;
 	c) conns=$OPTARG ;;
 	e) extra+=("$OPTARG") ;;
+	q) access_log=off ;;
 	*) exit 2 ;;
 	esac
 done
@@ -66,7 +68,7 @@ error_log $work/nginx/error.log warn;
 daemon off;
 events { worker_connections 4096; }
 http {
-    access_log $work/nginx/access.log;
+    access_log $([ "$access_log" = on ] && echo "$work/nginx/access.log" || echo off);
     client_body_temp_path $work/nginx/tmp;
     proxy_temp_path $work/nginx/tmp;
     fastcgi_temp_path $work/nginx/tmp;
@@ -105,7 +107,7 @@ run() { # run URL [HEADER]
 }
 
 echo "# Lesson pages: twelve web vs nginx serving the same bytes"
-echo "machine: $(nproc) cores; $(uname -r); $(go version | cut -d' ' -f3); $(nginx -v 2>&1 | cut -d/ -f2); wrk -t2 -c$conns -d${duration}s, all twelve lessons in turn"
+echo "machine: $(nproc) cores; $(uname -r); $(go version | cut -d' ' -f3); $(nginx -v 2>&1 | cut -d/ -f2); wrk -t2 -c$conns -d${duration}s, all twelve lessons in turn; nginx access log $access_log"
 echo "page bytes, all twelve: signed out $bytes_out, signed in $bytes_in${extra:+; web process environment adds ${extra[*]}}"
 run "$app" >/dev/null # warm up
 for variant in out in; do
