@@ -1,17 +1,14 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,11 +16,8 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/twelve-course/twelve/auth"
-	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/internal/devidp"
-	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
-	"github.com/twelve-course/twelve/store/storetest"
 )
 
 const signinTestKey = "signin-test-secret-0123456789abcdef-01"
@@ -84,11 +78,7 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 	if o.secretKey == "" {
 		o.secretKey = signinTestKey
 	}
-	if o.databaseURL == "" {
-		o.databaseURL = storetest.NewURL(t)
-	}
 	env := map[string]string{
-		"DATABASE_URL":       o.databaseURL,
 		"SECRET_KEY":         o.secretKey,
 		"OIDC_ISSUER_URL":    o.issuer,
 		"OIDC_CLIENT_ID":     devidp.DefaultClientID,
@@ -98,49 +88,29 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 	for k, v := range o.env {
 		env[k] = v
 	}
-	getenv := func(k string) string { return env[k] }
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		t.Fatalf("config.Load: %v", err)
-	}
-	pool, err := store.Open(context.Background(), o.databaseURL, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	assets, err := static.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &signinLogs{}
+	var rp *auth.RelyingParty
+	var sp *auth.ServiceProvider
+	app := newTestApp(t, appOptions{dbURL: o.databaseURL, env: env, wire: func(d *Deps) {
+		if d.Config.OIDC.Enabled() {
+			rp = auth.NewRelyingParty(auth.Options{OIDC: d.Config.OIDC, Logger: d.Logger, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond})
+			go rp.Discover(t.Context())
+		}
+		if d.Config.SAML.Enabled() {
+			var err error
+			sp, err = auth.NewServiceProvider(auth.SAMLOptions{SAML: d.Config.SAML, Logger: d.Logger, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond})
+			if err != nil {
+				t.Fatalf("auth.NewServiceProvider: %v", err)
+			}
+			go sp.FetchMetadata(t.Context())
+		}
+		d.SignIn, d.SAML = rp, sp
+	}})
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("app logs:\n%s", logs)
+			t.Logf("app logs:\n%s", app.logs)
 		}
 	})
-	logger := slog.New(slog.NewJSONHandler(logs, nil))
-
-	var rp *auth.RelyingParty
-	if cfg.OIDC.Enabled() {
-		rp = auth.NewRelyingParty(auth.Options{OIDC: cfg.OIDC, Logger: logger, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond})
-		go rp.Discover(t.Context())
-	}
-	var sp *auth.ServiceProvider
-	if cfg.SAML.Enabled() {
-		sp, err = auth.NewServiceProvider(auth.SAMLOptions{SAML: cfg.SAML, Logger: logger, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond})
-		if err != nil {
-			t.Fatalf("auth.NewServiceProvider: %v", err)
-		}
-		go sp.FetchMetadata(t.Context())
-	}
-	d := Deps{
-		Config: cfg, Getenv: getenv, Store: store.New(pool), Logger: logger, Assets: assets,
-		Process: Process{ID: "signin-test", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
-		SignIn:  rp,
-		SAML:    sp,
-	}
-	e := New(d)
-	h := newHandler(d)
+	e, h := app.e, app.handler(t)
 	e.GET("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "signed-in page\n") }, h.requireSignIn)
 	e.POST("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "saved\n") }, h.requireSignIn)
 	e.GET("/_test/instructor", func(c *echo.Context) error { return c.String(http.StatusOK, "instructor page\n") }, h.requireInstructor)
@@ -167,7 +137,7 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	return &signinSite{URL: srv.URL, pool: pool, store: store.New(pool), signin: rp, saml: sp}
+	return &signinSite{URL: srv.URL, pool: app.pool, store: app.store, signin: rp, saml: sp}
 }
 
 // userCount is the number of rows in users.
@@ -178,24 +148,6 @@ func (s *signinSite) userCount(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// signinLogs collects the app's log lines, safe for concurrent writers.
-type signinLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *signinLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *signinLogs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // browser is an http.Client with a cookie jar that follows redirects and
