@@ -102,7 +102,7 @@ func TestWebRefusesBadConfig(t *testing.T) {
 		{"short secret", []string{"DATABASE_URL=postgres://localhost/x", "SECRET_KEY=short"}, "twelve: SECRET_KEY must be at least 32 bytes (key 1 has 5)\n"},
 		{"no database", []string{"SECRET_KEY=" + testSecret}, "twelve: DATABASE_URL must be set to a PostgreSQL URL (postgres://user:pass@host:5432/db)\n"},
 		{"no secret", []string{"DATABASE_URL=postgres://localhost/x"}, "twelve: SECRET_KEY must be set to at least 32 bytes (e.g. openssl rand -hex 32)\n"},
-		{"bad port", []string{"DATABASE_URL=postgres://localhost/x", "SECRET_KEY=" + testSecret, "PORT=http"}, "twelve: PORT must be a whole number from 1 to 65535\n"},
+		{"bad port", []string{"DATABASE_URL=postgres://localhost/x", "SECRET_KEY=" + testSecret, "PORT=http"}, "twelve: PORT must be a whole number from 0 to 65535\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
