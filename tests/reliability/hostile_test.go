@@ -281,12 +281,12 @@ func TestHostileRequests(t *testing.T) {
 	if after := snapshot(t, dbURL); after != before {
 		t.Errorf("rows changed:\nbefore %s\nafter  %s", before, after)
 	}
-	for _, line := range strings.Split(w.out.String(), "\n") {
+	for _, line := range strings.Split(w.Out.String(), "\n") {
 		if strings.Contains(line, `"level":"ERROR"`) {
 			t.Errorf("the process logged an error: %s", line)
 		}
 	}
-	if w.exited() || !healthy(ctx, w.base) {
+	if w.Exited() || !healthy(ctx, w.base) {
 		t.Error("the process stopped serving")
 	}
 }

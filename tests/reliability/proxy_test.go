@@ -193,7 +193,7 @@ func TestThreeProcessesBehindAProxy(t *testing.T) {
 		acked: func(n int64) {
 			if n == 300 {
 				once.Do(func() {
-					webs[1].signal(t, syscall.SIGKILL)
+					webs[1].Signal(t, syscall.SIGKILL)
 					close(killed)
 				})
 			}
@@ -214,7 +214,7 @@ func TestThreeProcessesBehindAProxy(t *testing.T) {
 		t.Errorf("%d attempts stored, want %d", stored, tl.attempts+1)
 	}
 	for i, w := range webs {
-		if i != 1 && w.exited() {
+		if i != 1 && w.Exited() {
 			t.Errorf("process %d exited", i)
 		}
 	}
