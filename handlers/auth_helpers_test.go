@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/internal/devidp"
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/store"
 )
 
@@ -36,17 +38,52 @@ func startDevIDP(t *testing.T, addr string, accounts []devidp.Account) *devidp.S
 	return srv
 }
 
-// closedAddr is a loopback address where nothing listens (yet).
-func closedAddr(t *testing.T) string {
+// providerSlot is a loopback address, held until the test ends, where a
+// dev provider can be started, stopped and started again: a port given up
+// and bound again later could be taken by another process meanwhile. With
+// no provider started it answers 503.
+type providerSlot struct {
+	addr     string
+	provider atomic.Pointer[http.Handler]
+}
+
+func newProviderSlot(t *testing.T) *providerSlot {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	s := &providerSlot{addr: ln.Addr().String()}
+	hs := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := s.provider.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "no provider here", http.StatusServiceUnavailable)
+	})}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	return s
 }
+
+// issuer is the issuer URL of a provider started in the slot.
+func (s *providerSlot) issuer() string { return "http://" + s.addr + "/oidc" }
+
+// start serves a new dev provider, with new signing keys, with accounts
+// (nil: the demo accounts).
+func (s *providerSlot) start(t *testing.T, accounts []devidp.Account) *devidp.Server {
+	t.Helper()
+	srv, err := devidp.New(devidp.Options{Issuer: "http://" + s.addr, Accounts: accounts})
+	if err != nil {
+		t.Fatalf("devidp.New: %v", err)
+	}
+	h := srv.Handler()
+	s.provider.Store(&h)
+	return srv
+}
+
+// stop takes the provider down.
+func (s *providerSlot) stop() { s.provider.Store(nil) }
 
 // signinSiteOptions configures startSigninSite.
 type signinSiteOptions struct {
@@ -71,6 +108,7 @@ type signinSite struct {
 	store  *store.Store
 	signin *auth.RelyingParty
 	saml   *auth.ServiceProvider
+	logs   *proctest.Output
 }
 
 func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
@@ -119,25 +157,22 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 
+	site := &signinSite{URL: srv.URL, pool: app.pool, store: app.store, signin: rp, saml: sp, logs: app.logs}
 	if rp != nil && !o.noWait {
-		deadline := time.Now().Add(10 * time.Second)
-		for !rp.Ready() {
-			if time.Now().After(deadline) {
-				t.Fatal("sign-in provider not discovered within 10 s")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		site.waitEvent(t, "sign-in provider discovered")
 	}
 	if sp != nil && !o.noWait {
-		deadline := time.Now().Add(10 * time.Second)
-		for !sp.Ready() {
-			if time.Now().After(deadline) {
-				t.Fatal("SAML identity provider metadata not loaded within 10 s")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		site.waitEvent(t, "SAML identity provider metadata loaded")
 	}
-	return &signinSite{URL: srv.URL, pool: app.pool, store: app.store, signin: rp, saml: sp}
+	return site
+}
+
+// waitEvent waits up to 10 s for the site to log msg.
+func (s *signinSite) waitEvent(t *testing.T, msg string) {
+	t.Helper()
+	if s.logs.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == msg }) == nil {
+		t.Fatalf("the site did not log %q within 10 s", msg)
+	}
 }
 
 // userCount is the number of rows in users.
