@@ -73,7 +73,7 @@ func TestHostileRequests(t *testing.T) {
 		"DATABASE_URL": dbURL, "INSTRUCTOR_EMAILS": "ines@example.edu",
 		"OIDC_ISSUER_URL": idp.Issuer(), "OIDC_CLIENT_ID": devidp.DefaultClientID, "OIDC_CLIENT_SECRET": devidp.DefaultClientSecret,
 	})
-	waitSignInReady(t, w.base)
+	waitSignInReady(t, w)
 	site, err := student.NewSite(w.base, secret, student.NewClient(4, 30*time.Second))
 	if err != nil {
 		t.Fatal(err)
