@@ -60,19 +60,15 @@ type Deps struct {
 // check reports the dependencies New cannot do without.
 func (d Deps) check() error {
 	var errs []error
-	for _, missing := range []struct {
-		name string
-		nil  bool
-	}{
-		{"Course", d.Course == nil},
-		{"Store", d.Store == nil},
-		{"Logger", d.Logger == nil},
-		{"Assets", d.Assets == nil},
-	} {
-		if missing.nil {
-			errs = append(errs, fmt.Errorf("handlers: Deps.%s is required", missing.name))
+	required := func(name string, missing bool) {
+		if missing {
+			errs = append(errs, fmt.Errorf("handlers: Deps.%s is required", name))
 		}
 	}
+	required("Course", d.Course == nil)
+	required("Store", d.Store == nil)
+	required("Logger", d.Logger == nil)
+	required("Assets", d.Assets == nil)
 	return errors.Join(errs...)
 }
 
