@@ -3,14 +3,17 @@ package auth
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/internal/devidp"
+	"github.com/twelve-course/twelve/internal/proctest"
 )
 
 // serveDevIDP serves a dev provider on addr until the test ends.
@@ -26,56 +29,81 @@ func serveDevIDP(t *testing.T, addr string) *devidp.Server {
 	return srv
 }
 
-func relyingPartyFor(issuer string) *RelyingParty {
-	return NewRelyingParty(Options{
+// relyingPartyFor is a relying party of the dev provider at issuer, which
+// retries quickly and logs into the returned output.
+func relyingPartyFor(issuer string) (*RelyingParty, *proctest.Output) {
+	logs := &proctest.Output{}
+	rp := NewRelyingParty(Options{
 		OIDC: config.OIDC{
 			IssuerURL: issuer, ClientID: devidp.DefaultClientID, ClientSecret: devidp.DefaultClientSecret,
 			Scopes: []string{"openid", "email", "profile"}, GroupsClaim: "groups",
 		},
+		Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
 		RetryMin: 20 * time.Millisecond,
 		RetryMax: 100 * time.Millisecond,
 	})
+	return rp, logs
 }
 
 // startDiscovery starts Discover and waits for it.
-func startDiscovery(t *testing.T, rp *RelyingParty) {
+func startDiscovery(t *testing.T, rp *RelyingParty, logs *proctest.Output) {
 	t.Helper()
 	go rp.Discover(t.Context())
-	waitReady(t, rp)
+	waitReady(t, rp, logs)
 }
 
-func waitReady(t *testing.T, rp *RelyingParty) {
+// waitReady waits for the relying party to log its discovery.
+func waitReady(t *testing.T, rp *RelyingParty, logs *proctest.Output) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !rp.Ready() {
-		if time.Now().After(deadline) {
-			t.Fatal("discovery did not succeed within 10 s")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if logs.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "sign-in provider discovered" }) == nil {
+		t.Fatalf("discovery did not succeed within 10 s:\n%s", logs)
+	}
+	if !rp.Ready() {
+		t.Fatal("Ready() = false after the discovery was logged")
 	}
 }
 
 func TestDiscoverRetriesUntilTheProviderIsUp(t *testing.T) {
-	// Take a free port and leave it closed: the provider is down.
+	// The provider's address answers every request with 503 until the
+	// provider is up: it is down.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	rp := relyingPartyFor("http://" + addr + "/oidc")
+	var provider atomic.Pointer[http.Handler]
+	hs := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := provider.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+	})}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	idp, err := devidp.New(devidp.Options{Issuer: "http://" + ln.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, logs := relyingPartyFor(idp.Issuer())
 	go rp.Discover(t.Context())
 
-	time.Sleep(100 * time.Millisecond) // several failed attempts
+	// After the second failed attempt is logged, discovery has failed twice.
+	failed := logs.WaitEvent(10*time.Second, func(ev proctest.Event) bool {
+		return ev["msg"] == "sign-in provider unreachable; retrying" && ev["attempt"] == float64(2)
+	})
+	if failed == nil {
+		t.Fatalf("no second failed discovery attempt logged within 10 s:\n%s", logs)
+	}
 	if rp.Ready() {
-		t.Fatal("Ready() = true with no provider listening")
+		t.Fatal("Ready() = true after discovery failed twice and before it succeeded")
 	}
 	if _, _, err := rp.Begin("http://127.0.0.1/auth/callback", "/", time.Now()); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Begin while the provider is down: error %v, want ErrUnavailable", err)
 	}
 
-	serveDevIDP(t, addr)
-	waitReady(t, rp)
+	h := idp.Handler()
+	provider.Store(&h)
+	waitReady(t, rp, logs)
 	_, authURL, err := rp.Begin("http://127.0.0.1/auth/callback", "/lessons/config", time.Now())
 	if err != nil {
 		t.Fatalf("Begin after the provider came up: %v", err)
@@ -96,7 +124,7 @@ func TestDiscoverRetriesUntilTheProviderIsUp(t *testing.T) {
 }
 
 func TestDiscoverStopsWithItsContext(t *testing.T) {
-	rp := relyingPartyFor("http://127.0.0.1:1/oidc")
+	rp, _ := relyingPartyFor("http://127.0.0.1:1/oidc")
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { rp.Discover(ctx); close(done) }()
@@ -110,8 +138,8 @@ func TestDiscoverStopsWithItsContext(t *testing.T) {
 
 func TestFinishRefusesBadCallbacks(t *testing.T) {
 	srv := serveDevIDP(t, "127.0.0.1:0")
-	rp := relyingPartyFor(srv.Issuer())
-	startDiscovery(t, rp)
+	rp, logs := relyingPartyFor(srv.Issuer())
+	startDiscovery(t, rp, logs)
 	flow, _, err := rp.Begin("http://127.0.0.1:9/auth/callback", "/", time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -139,11 +167,11 @@ func TestFinishRefusesBadCallbacks(t *testing.T) {
 
 func TestEndSessionURL(t *testing.T) {
 	srv := serveDevIDP(t, "127.0.0.1:0")
-	rp := relyingPartyFor(srv.Issuer())
+	rp, logs := relyingPartyFor(srv.Issuer())
 	if _, ok := rp.EndSessionURL("http://127.0.0.1:8080/", ""); ok {
 		t.Error("EndSessionURL before discovery: ok = true, want false")
 	}
-	startDiscovery(t, rp)
+	startDiscovery(t, rp, logs)
 	tests := []struct {
 		name, hint string
 	}{

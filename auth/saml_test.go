@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/xml"
 	"errors"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,7 @@ import (
 	"github.com/crewjam/saml"
 
 	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/internal/proctest"
 )
 
 func testSAMLKey(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
@@ -226,8 +228,10 @@ func TestFetchMetadataRetries(t *testing.T) {
 	meta := idpMetadataXML(t, srv.URL)
 	body.Store(&meta)
 
+	logs := &proctest.Output{}
 	sp, err := NewServiceProvider(SAMLOptions{
 		SAML:     config.SAML{IDPMetadataURL: srv.URL + "/metadata", SPKey: key, SPCert: cert},
+		Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
 		RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond,
 	})
 	if err != nil {
@@ -239,12 +243,8 @@ func TestFetchMetadataRetries(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go sp.FetchMetadata(ctx)
-	deadline := time.Now().Add(5 * time.Second)
-	for !sp.Ready() {
-		if time.Now().After(deadline) {
-			t.Fatalf("metadata not loaded after %d fetches", calls.Load())
-		}
-		time.Sleep(5 * time.Millisecond)
+	if logs.WaitEvent(5*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "SAML identity provider metadata loaded" }) == nil || !sp.Ready() {
+		t.Fatalf("metadata not loaded after %d fetches", calls.Load())
 	}
 	if calls.Load() < 4 {
 		t.Errorf("loaded after %d fetches, want the 4th", calls.Load())

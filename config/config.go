@@ -68,7 +68,7 @@ type Setting struct {
 // Settings lists every variable Load reads, in the order of the README's table.
 // app.json and .env.example are checked against it by tests.
 var Settings = []Setting{
-	{Name: "PORT", Default: "8080", Description: "Port to bind."},
+	{Name: "PORT", Default: "8080", Description: "Port to bind; 0 binds any free port, which the start-up log names."},
 	{Name: "DATABASE_URL", Required: true, Secret: true, Description: "PostgreSQL connection URL; TLS is required unless the host is local or sslmode says otherwise."},
 	{Name: "SECRET_KEY", Required: true, Secret: true, Description: "At least 32 bytes; a comma-separated list rotates keys: the first signs, all verify."},
 	{Name: "BASE_URL", Description: "Public origin, e.g. https://x.herokuapp.com; derived per request when unset."},
@@ -113,7 +113,7 @@ func Load(getenv func(string) string) (Config, error) {
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
 	var c Config
-	c.Port = intSetting(get, "PORT", 1, 65535, fail)
+	c.Port = intSetting(get, "PORT", 0, 65535, fail)
 	c.DatabaseURL = get("DATABASE_URL")
 	if c.DatabaseURL == "" {
 		fail("DATABASE_URL must be set to a PostgreSQL URL (postgres://user:pass@host:5432/db)")

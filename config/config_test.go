@@ -84,8 +84,9 @@ func TestLoadErrors(t *testing.T) {
 		{"short key", []string{"DATABASE_URL", "postgres://x/y", "SECRET_KEY", "tooshort"}, []string{"SECRET_KEY must be at least 32 bytes (key 1 has 8)"}},
 		{"short rotated key", []string{"DATABASE_URL", "postgres://x/y", "SECRET_KEY", secret + ",old"}, []string{"SECRET_KEY must be at least 32 bytes (key 2 has 3)"}},
 		{"mysql url", []string{"DATABASE_URL", "mysql://x/y", "SECRET_KEY", secret}, []string{"DATABASE_URL must be a postgres:// or postgresql:// URL"}},
-		{"port text", append(valid, "PORT", "eighty"), []string{"PORT must be a whole number from 1 to 65535"}},
+		{"port text", append(valid, "PORT", "eighty"), []string{"PORT must be a whole number from 0 to 65535"}},
 		{"port range", append(valid, "PORT", "70000"), []string{"PORT must be a whole number"}},
+		{"negative port", append(valid, "PORT", "-1"), []string{"PORT must be a whole number"}},
 		{"base url path", append(valid, "BASE_URL", "https://x.org/app"), []string{"BASE_URL must be an origin with no path"}},
 		{"base url scheme", append(valid, "BASE_URL", "x.org"), []string{"BASE_URL must be an origin like"}},
 		{"issuer without client", append(valid, "OIDC_ISSUER_URL", "https://idp.example.org"), []string{"OIDC_CLIENT_ID must be set when OIDC_ISSUER_URL is set"}},
@@ -125,5 +126,14 @@ func TestSettingsHaveUniqueNames(t *testing.T) {
 		if s.Description == "" {
 			t.Errorf("setting %s has no description", s.Name)
 		}
+	}
+}
+
+// TestPortZero: PORT=0 is accepted, so a process can bind any free port
+// and name it in its start-up log (tests run processes this way).
+func TestPortZero(t *testing.T) {
+	c, err := Load(env("PORT", "0", "DATABASE_URL", "postgres://x/y", "SECRET_KEY", secret))
+	if err != nil || c.Port != 0 {
+		t.Errorf("PORT=0: Port %d, error %v; want 0 and no error", c.Port, err)
 	}
 }

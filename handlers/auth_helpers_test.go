@@ -1,17 +1,15 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,11 +17,9 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/twelve-course/twelve/auth"
-	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/internal/devidp"
-	"github.com/twelve-course/twelve/static"
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/store"
-	"github.com/twelve-course/twelve/store/storetest"
 )
 
 const signinTestKey = "signin-test-secret-0123456789abcdef-01"
@@ -42,17 +38,52 @@ func startDevIDP(t *testing.T, addr string, accounts []devidp.Account) *devidp.S
 	return srv
 }
 
-// closedAddr is a loopback address where nothing listens (yet).
-func closedAddr(t *testing.T) string {
+// providerSlot is a loopback address, held until the test ends, where a
+// dev provider can be started, stopped and started again: a port given up
+// and bound again later could be taken by another process meanwhile. With
+// no provider started it answers 503.
+type providerSlot struct {
+	addr     string
+	provider atomic.Pointer[http.Handler]
+}
+
+func newProviderSlot(t *testing.T) *providerSlot {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	s := &providerSlot{addr: ln.Addr().String()}
+	hs := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := s.provider.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "no provider here", http.StatusServiceUnavailable)
+	})}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	return s
 }
+
+// issuer is the issuer URL of a provider started in the slot.
+func (s *providerSlot) issuer() string { return "http://" + s.addr + "/oidc" }
+
+// start serves a new dev provider, with new signing keys, with accounts
+// (nil: the demo accounts).
+func (s *providerSlot) start(t *testing.T, accounts []devidp.Account) *devidp.Server {
+	t.Helper()
+	srv, err := devidp.New(devidp.Options{Issuer: "http://" + s.addr, Accounts: accounts})
+	if err != nil {
+		t.Fatalf("devidp.New: %v", err)
+	}
+	h := srv.Handler()
+	s.provider.Store(&h)
+	return srv
+}
+
+// stop takes the provider down.
+func (s *providerSlot) stop() { s.provider.Store(nil) }
 
 // signinSiteOptions configures startSigninSite.
 type signinSiteOptions struct {
@@ -77,6 +108,7 @@ type signinSite struct {
 	store  *store.Store
 	signin *auth.RelyingParty
 	saml   *auth.ServiceProvider
+	logs   *proctest.Output
 }
 
 func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
@@ -84,11 +116,7 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 	if o.secretKey == "" {
 		o.secretKey = signinTestKey
 	}
-	if o.databaseURL == "" {
-		o.databaseURL = storetest.NewURL(t)
-	}
 	env := map[string]string{
-		"DATABASE_URL":       o.databaseURL,
 		"SECRET_KEY":         o.secretKey,
 		"OIDC_ISSUER_URL":    o.issuer,
 		"OIDC_CLIENT_ID":     devidp.DefaultClientID,
@@ -98,49 +126,29 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 	for k, v := range o.env {
 		env[k] = v
 	}
-	getenv := func(k string) string { return env[k] }
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		t.Fatalf("config.Load: %v", err)
-	}
-	pool, err := store.Open(context.Background(), o.databaseURL, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	assets, err := static.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &signinLogs{}
+	var rp *auth.RelyingParty
+	var sp *auth.ServiceProvider
+	app := newTestApp(t, appOptions{dbURL: o.databaseURL, env: env, wire: func(d *Deps) {
+		if d.Config.OIDC.Enabled() {
+			rp = auth.NewRelyingParty(auth.Options{OIDC: d.Config.OIDC, Logger: d.Logger, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond})
+			go rp.Discover(t.Context())
+		}
+		if d.Config.SAML.Enabled() {
+			var err error
+			sp, err = auth.NewServiceProvider(auth.SAMLOptions{SAML: d.Config.SAML, Logger: d.Logger, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond})
+			if err != nil {
+				t.Fatalf("auth.NewServiceProvider: %v", err)
+			}
+			go sp.FetchMetadata(t.Context())
+		}
+		d.SignIn, d.SAML = rp, sp
+	}})
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("app logs:\n%s", logs)
+			t.Logf("app logs:\n%s", app.logs)
 		}
 	})
-	logger := slog.New(slog.NewJSONHandler(logs, nil))
-
-	var rp *auth.RelyingParty
-	if cfg.OIDC.Enabled() {
-		rp = auth.NewRelyingParty(auth.Options{OIDC: cfg.OIDC, Logger: logger, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond})
-		go rp.Discover(t.Context())
-	}
-	var sp *auth.ServiceProvider
-	if cfg.SAML.Enabled() {
-		sp, err = auth.NewServiceProvider(auth.SAMLOptions{SAML: cfg.SAML, Logger: logger, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond})
-		if err != nil {
-			t.Fatalf("auth.NewServiceProvider: %v", err)
-		}
-		go sp.FetchMetadata(t.Context())
-	}
-	d := Deps{
-		Config: cfg, Getenv: getenv, Store: store.New(pool), Logger: logger, Assets: assets,
-		Process: Process{ID: "signin-test", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
-		SignIn:  rp,
-		SAML:    sp,
-	}
-	e := New(d)
-	h := newHandler(d)
+	e, h := app.e, app.handler(t)
 	e.GET("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "signed-in page\n") }, h.requireSignIn)
 	e.POST("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "saved\n") }, h.requireSignIn)
 	e.GET("/_test/instructor", func(c *echo.Context) error { return c.String(http.StatusOK, "instructor page\n") }, h.requireInstructor)
@@ -149,25 +157,22 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 
+	site := &signinSite{URL: srv.URL, pool: app.pool, store: app.store, signin: rp, saml: sp, logs: app.logs}
 	if rp != nil && !o.noWait {
-		deadline := time.Now().Add(10 * time.Second)
-		for !rp.Ready() {
-			if time.Now().After(deadline) {
-				t.Fatal("sign-in provider not discovered within 10 s")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		site.waitEvent(t, "sign-in provider discovered")
 	}
 	if sp != nil && !o.noWait {
-		deadline := time.Now().Add(10 * time.Second)
-		for !sp.Ready() {
-			if time.Now().After(deadline) {
-				t.Fatal("SAML identity provider metadata not loaded within 10 s")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		site.waitEvent(t, "SAML identity provider metadata loaded")
 	}
-	return &signinSite{URL: srv.URL, pool: pool, store: store.New(pool), signin: rp, saml: sp}
+	return site
+}
+
+// waitEvent waits up to 10 s for the site to log msg.
+func (s *signinSite) waitEvent(t *testing.T, msg string) {
+	t.Helper()
+	if s.logs.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == msg }) == nil {
+		t.Fatalf("the site did not log %q within 10 s", msg)
+	}
 }
 
 // userCount is the number of rows in users.
@@ -178,24 +183,6 @@ func (s *signinSite) userCount(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// signinLogs collects the app's log lines, safe for concurrent writers.
-type signinLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *signinLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *signinLogs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // browser is an http.Client with a cookie jar that follows redirects and

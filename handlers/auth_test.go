@@ -52,27 +52,22 @@ func TestSignInEndToEnd(t *testing.T) {
 }
 
 func TestSignInRefreshesNameAndEmail(t *testing.T) {
-	addr := closedAddr(t)
-	first, ln, err := devidp.Listen(addr, devidp.Options{Accounts: []devidp.Account{{Subject: "student-ada", Email: "ada@example.edu", Name: "Ada Lovelace"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: first.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	site := startSigninSite(t, signinSiteOptions{issuer: first.Issuer()})
+	slot := newProviderSlot(t)
+	slot.start(t, []devidp.Account{{Subject: "student-ada", Email: "ada@example.edu", Name: "Ada Lovelace"}})
+	site := startSigninSite(t, signinSiteOptions{issuer: slot.issuer()})
 	newBrowser(t).signIn(site, "student-ada", "/")
-	hs.Close()
+	slot.stop()
 
 	// The same provider, restarted with the account renamed (and a new
 	// signing key, which the app fetches when it sees the new key id).
-	startDevIDP(t, addr, []devidp.Account{{Subject: "student-ada", Email: "ada.king@example.edu", Name: "Ada King"}})
+	slot.start(t, []devidp.Account{{Subject: "student-ada", Email: "ada.king@example.edu", Name: "Ada King"}})
 	_, body := newBrowser(t).signIn(site, "student-ada", "/")
 	if name, _, _ := viewerOfPage(t, body); name != "Ada King" {
 		t.Errorf("header shows %q, want the provider's current name %q", name, "Ada King")
 	}
 	var rows int
 	var email, name string
-	err = site.pool.QueryRow(t.Context(), "SELECT count(*) OVER (), email, name FROM users").Scan(&rows, &email, &name)
+	err := site.pool.QueryRow(t.Context(), "SELECT count(*) OVER (), email, name FROM users").Scan(&rows, &email, &name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,8 +177,8 @@ func TestSignInAcrossInstances(t *testing.T) {
 }
 
 func TestSignInWhileProviderDown(t *testing.T) {
-	addr := closedAddr(t)
-	site := startSigninSite(t, signinSiteOptions{issuer: "http://" + addr + "/oidc", noWait: true})
+	slot := newProviderSlot(t)
+	site := startSigninSite(t, signinSiteOptions{issuer: slot.issuer(), noWait: true})
 	b := newBrowser(t)
 
 	if resp, _ := b.get(site.URL + "/"); resp.StatusCode != http.StatusOK {
@@ -197,21 +192,15 @@ func TestSignInWhileProviderDown(t *testing.T) {
 		t.Errorf("GET /login with the provider down does not say the provider is unreachable:\n%s", body)
 	}
 
-	startDevIDP(t, addr, nil)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := noRedirects().Get(site.URL + "/login")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusSeeOther {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET /login still %d 10 s after the provider came up", resp.StatusCode)
-		}
-		time.Sleep(50 * time.Millisecond)
+	slot.start(t, nil)
+	site.waitEvent(t, "sign-in provider discovered")
+	resp, err := noRedirects().Get(site.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("GET /login = %d once the provider came up and was discovered, want 303", resp.StatusCode)
 	}
 	_, body = b.signIn(site, "student-ada", "/")
 	if name, _, ok := viewerOfPage(t, body); !ok || name != "Ada Lovelace" {

@@ -12,10 +12,12 @@ import (
 
 // drillRoutes adds a deliberately slow route to binaries built with
 // `-tags drill`, which the graceful-stop test uses to have requests in
-// flight when SIGTERM arrives. Release builds never contain it.
+// flight when SIGTERM arrives; it logs "drill sleeping" as it starts, so the
+// test knows when they are. Release builds never contain it.
 func drillRoutes(e *echo.Echo) {
 	e.GET("/_drill/sleep", func(c *echo.Context) error {
 		ms, _ := strconv.Atoi(c.QueryParam("ms"))
+		c.Logger().Info("drill sleeping", "ms", ms)
 		select {
 		case <-time.After(time.Duration(ms) * time.Millisecond):
 		case <-c.Request().Context().Done():

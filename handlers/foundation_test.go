@@ -2,49 +2,27 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v5"
 
-	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/static"
-	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/store/storetest"
 )
 
 // foundationApp builds the real router on databaseURL, logging into logs.
 func foundationApp(t *testing.T, databaseURL string, logs *bytes.Buffer) *echo.Echo {
 	t.Helper()
-	getenv := func(k string) string {
-		return map[string]string{"DATABASE_URL": databaseURL, "SECRET_KEY": "foundation-test-secret-0123456789abcdef"}[k]
-	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := store.Open(context.Background(), databaseURL, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	assets, err := static.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return New(Deps{
-		Config: cfg, Getenv: getenv, Store: store.New(pool), Assets: assets,
-		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
-		Process: Process{ID: "test.1", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
-	})
+	return newTestApp(t, appOptions{
+		dbURL: databaseURL, log: logs,
+		env: map[string]string{"SECRET_KEY": "foundation-test-secret-0123456789abcdef"},
+	}).e
 }
 
 func serve(e http.Handler, r *http.Request) *httptest.ResponseRecorder {
@@ -263,5 +241,34 @@ func TestStaticAssets(t *testing.T) {
 	}
 	if got := serve(e, httptest.NewRequest("GET", "/static/style.0000000000.css", nil)).Code; got != 404 {
 		t.Errorf("stale hashed name = %d, want 404", got)
+	}
+}
+
+// TestNewRequiresItsDependencies: New says which dependency is missing
+// instead of panicking or serving something else.
+func TestNewRequiresItsDependencies(t *testing.T) {
+	full := newTestApp(t, appOptions{dbURL: "postgres://twelve@127.0.0.1:1/twelve"}).deps
+	tests := []struct {
+		name   string
+		change func(*Deps)
+		want   string
+	}{
+		{"no course", func(d *Deps) { d.Course = nil }, "Deps.Course is required"},
+		{"no store", func(d *Deps) { d.Store = nil }, "Deps.Store is required"},
+		{"no logger", func(d *Deps) { d.Logger = nil }, "Deps.Logger is required"},
+		{"no assets", func(d *Deps) { d.Assets = nil }, "Deps.Assets is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := full
+			tt.change(&d)
+			e, err := New(d)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New error = %v, want one saying %q", err, tt.want)
+			}
+			if e != nil {
+				t.Error("New returned a router along with its error")
+			}
+		})
 	}
 }

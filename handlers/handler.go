@@ -3,6 +3,8 @@
 package handlers
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -49,13 +51,25 @@ type Deps struct {
 	// SAML is the SAML 2.0 service provider, or nil when no SAML identity
 	// provider is configured.
 	SAML *auth.ServiceProvider
-	// Course is the lessons to serve; nil means the course embedded in the binary.
+	// Course is the lessons and their question banks to serve.
 	Course *content.Course
 	// AdminCommands names the `twelve admin …` commands of this binary.
 	AdminCommands []string
-	// Quizzes are the question banks by lesson slug; nil means the
-	// course's own.
-	Quizzes map[string]*quiz.Quiz
+}
+
+// check reports the dependencies New cannot do without.
+func (d Deps) check() error {
+	var errs []error
+	required := func(name string, missing bool) {
+		if missing {
+			errs = append(errs, fmt.Errorf("handlers: Deps.%s is required", name))
+		}
+	}
+	required("Course", d.Course == nil)
+	required("Store", d.Store == nil)
+	required("Logger", d.Logger == nil)
+	required("Assets", d.Assets == nil)
+	return errors.Join(errs...)
 }
 
 // Handler holds the dependencies of every route.
@@ -81,10 +95,9 @@ type Handler struct {
 }
 
 // newHandler holds d for the routes.
-func newHandler(d Deps) *Handler {
-	course := courseOrEmbedded(d.Course)
-	if d.Quizzes == nil {
-		d.Quizzes = course.Quizzes()
+func newHandler(d Deps) (*Handler, error) {
+	if err := d.check(); err != nil {
+		return nil, err
 	}
 	h := &Handler{
 		cfg:     d.Config,
@@ -97,19 +110,27 @@ func newHandler(d Deps) *Handler {
 		saml:    d.SAML,
 		cookies: auth.NewCookies(d.Config.SecretKeys),
 		roles:   auth.Policy{Emails: d.Config.InstructorEmails, Group: d.Config.InstructorGroup},
-		views:   newCourseViews(course),
+		views:   newCourseViews(d.Course),
 		facts:   newProcessFacts(d, readBuildInfo()),
-		quizzes: newQuizBook(d.Quizzes, d.Store),
+		quizzes: newQuizBook(d.Course.Quizzes(), d.Store),
 		tokens:  mustSigner(d.Config.SecretKeys),
 		pending: pendingCodecs(d.Config.SecretKeys),
 	}
-	h.views.shells = h.prerenderLessons()
-	return h
+	shells, err := h.prerenderLessons()
+	if err != nil {
+		return nil, err
+	}
+	h.views.shells = shells
+	return h, nil
 }
 
-// New builds the router with its middleware and routes.
-func New(d Deps) *echo.Echo {
-	h := newHandler(d)
+// New builds the router with its middleware and routes. It fails when a
+// required dependency is missing or a lesson page cannot be rendered.
+func New(d Deps) (*echo.Echo, error) {
+	h, err := newHandler(d)
+	if err != nil {
+		return nil, err
+	}
 	e := echo.NewWithConfig(echo.Config{
 		Logger:          d.Logger,
 		IPExtractor:     echo.ExtractIPFromXFFHeader(),
@@ -128,7 +149,7 @@ func New(d Deps) *echo.Echo {
 		h.identify,
 	)
 	h.routes(e)
-	return e
+	return e, nil
 }
 
 // maxBodyBytes bounds every request body; a full quiz submission is a few KB.

@@ -75,7 +75,7 @@ func nestTOC(hs []content.Heading) []views.TOCEntry {
 // prerenderLessons renders every lesson page once, at start-up, around its
 // per-request parts: the viewer in the header and the live panel. A
 // request then writes those bytes and renders only the parts.
-func (h *Handler) prerenderLessons() map[string]*views.Shell {
+func (h *Handler) prerenderLessons() (map[string]*views.Shell, error) {
 	shells := map[string]*views.Shell{}
 	for slug, v := range h.views.lessons {
 		p := h.pageAt(h.views.titles[slug], views.LessonURL(slug))
@@ -85,11 +85,11 @@ func (h *Handler) prerenderLessons() map[string]*views.Shell {
 			Title: v.Lesson.Title, Shows: factors[v.Lesson.Number-1].shows}
 		s, err := views.Prerender(views.LessonPage(p, v))
 		if err != nil {
-			panic(fmt.Sprintf("handlers: lesson %s: %v", slug, err)) // only a broken template gets here
+			return nil, fmt.Errorf("handlers: prerender lesson %s: %w", slug, err)
 		}
 		shells[slug] = s
 	}
-	return shells
+	return shells, nil
 }
 
 // showLesson writes one lesson, prerendered, with the viewer and its

@@ -1,83 +1,47 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v5"
 	"golang.org/x/net/html"
 
-	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
-	"github.com/twelve-course/twelve/static"
-	"github.com/twelve-course/twelve/store"
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/store/storetest"
 )
-
-// testProcess is the process the course apps in these tests claim to be.
-var testProcess = Process{
-	ID: "test-host.4242.18eb", Kind: "web", Host: "test-host", PID: 4242,
-	StartedAt: time.Now().Add(-90 * time.Second),
-	Revision:  "0123456789abcdef0123456789abcdef01234567",
-	Addr:      "[::]:54321", StartupDuration: 12300 * time.Microsecond,
-}
 
 // courseApp is the real router over the embedded course, with its settings
 // read from env and its store on pool (nil: a fresh test database).
 type courseApp struct {
 	e    *echo.Echo
 	pool *pgxpool.Pool
-	logs *bytes.Buffer
+	logs *proctest.Output
 }
 
 func newCourseApp(t testing.TB, env map[string]string, pool *pgxpool.Pool) courseApp {
 	t.Helper()
-	logs := &bytes.Buffer{}
-	app := newCourseAppLogging(t, env, pool, logs)
-	app.logs = logs
-	return app
+	return newCourseAppLogging(t, env, pool, nil)
 }
 
-// newCourseAppLogging is newCourseApp with its request log going to w.
+// newCourseAppLogging is newCourseApp with its request log going to w too.
 func newCourseAppLogging(t testing.TB, env map[string]string, pool *pgxpool.Pool, w io.Writer) courseApp {
 	t.Helper()
-	full := map[string]string{
-		"DATABASE_URL": "postgres://twelve@db.example.test:5432/twelve",
-		"SECRET_KEY":   "course-test-secret-0123456789abcdef-0123",
-	}
+	full := map[string]string{"DATABASE_URL": "postgres://twelve@db.example.test:5432/twelve"}
 	for k, v := range env {
 		full[k] = v
-	}
-	getenv := func(k string) string { return full[k] }
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		t.Fatalf("config: %v", err)
 	}
 	if pool == nil {
 		pool = storetest.NewPool(t)
 	}
-	assets, err := static.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	course, err := content.Load(content.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := New(Deps{
-		Config: cfg, Getenv: getenv, Store: store.New(pool), Assets: assets,
-		Logger: slog.New(slog.NewJSONHandler(w, nil)), Process: testProcess,
-		Course: course, AdminCommands: []string{"check", "config", "content-check"},
-	})
-	return courseApp{e: e, pool: pool}
+	a := newTestApp(t, appOptions{env: full, pool: pool, log: w})
+	return courseApp{e: a.e, pool: a.pool, logs: a.logs}
 }
 
 // get serves one GET and parses the page.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -15,8 +14,6 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/twelve-course/twelve/auth"
-	"github.com/twelve-course/twelve/config"
-	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
 )
@@ -26,19 +23,11 @@ import (
 // signed out and signed in, so nothing that differs per request was baked
 // into the shell.
 func TestPrerenderedLessonsMatchTheirTemplate(t *testing.T) {
-	getenv := func(k string) string {
-		return map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1/x", "SECRET_KEY": "shell-test-secret-0123456789abcdef-0123",
-			"OIDC_ISSUER_URL": "https://idp.example.test", "OIDC_CLIENT_ID": "c", "OIDC_CLIENT_SECRET": "s"}[k]
-	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := static.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := newHandler(Deps{Config: cfg, Getenv: getenv, Assets: assets, Logger: slog.New(slog.DiscardHandler), Process: testProcess})
+	// Nothing listens on port 1: rendering the shells needs no database.
+	h := newTestApp(t, appOptions{dbURL: "postgres://x@127.0.0.1:1/x", env: map[string]string{
+		"SECRET_KEY":      "shell-test-secret-0123456789abcdef-0123",
+		"OIDC_ISSUER_URL": "https://idp.example.test", "OIDC_CLIENT_ID": "c", "OIDC_CLIENT_SECRET": "s",
+	}}).handler(t)
 	viewers := []*views.Viewer{nil, {ID: 7, Name: "Ada <Lovelace> & co", Email: "ada@example.edu"}, {ID: 8, Name: "Ines", Instructor: true}}
 	if len(h.views.shells) != 12 {
 		t.Fatalf("%d lesson shells, want 12", len(h.views.shells))

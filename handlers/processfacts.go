@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
 )
@@ -83,19 +82,6 @@ func newProcessFacts(d Deps, info *debug.BuildInfo) processFacts {
 func readBuildInfo() *debug.BuildInfo {
 	info, _ := debug.ReadBuildInfo()
 	return info
-}
-
-// courseOrEmbedded is the course New serves: the one given, or else the
-// one embedded in the binary, which the content tests keep valid.
-func courseOrEmbedded(c *content.Course) *content.Course {
-	if c != nil {
-		return c
-	}
-	c, err := content.Load(content.Embedded())
-	if err != nil {
-		panic(fmt.Sprintf("handlers: the embedded course is invalid:\n%v", err))
-	}
-	return c
 }
 
 // maskHost hides which machine a database runs on while keeping what a

@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,10 +14,9 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/twelve-course/twelve/auth"
-	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/quiz"
-	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/store/storetest"
 )
@@ -34,63 +31,19 @@ type quizApp struct {
 	store  *store.Store
 	cookie *auth.Cookies
 	dbURL  string
-	logs   *bytes.Buffer
+	logs   *proctest.Output
 }
 
-func newQuizApp(t testing.TB, dbURL string, quizzes map[string]*quiz.Quiz, env map[string]string) *quizApp {
+// newQuizApp is the app on dbURL ("" for a fresh database) serving course
+// (nil for the embedded one), with env over its settings.
+func newQuizApp(t testing.TB, dbURL string, course *content.Course, env map[string]string) *quizApp {
 	t.Helper()
-	if dbURL == "" {
-		dbURL = storetest.NewURL(t)
-	}
-	vars := map[string]string{"DATABASE_URL": dbURL, "SECRET_KEY": quizTestKey, "INSTRUCTOR_EMAILS": "ines@example.edu"}
+	vars := map[string]string{"SECRET_KEY": quizTestKey, "INSTRUCTOR_EMAILS": "ines@example.edu"}
 	for k, v := range env {
 		vars[k] = v
 	}
-	getenv := func(k string) string { return vars[k] }
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := store.Open(context.Background(), dbURL, 25)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	assets, err := static.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if quizzes == nil {
-		quizzes = courseQuizzes(t)
-	}
-	logs := &bytes.Buffer{}
-	st := store.New(pool)
-	e := New(Deps{
-		Config: cfg, Getenv: getenv, Store: st, Assets: assets, Quizzes: quizzes,
-		Logger:  slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)),
-		Process: Process{ID: "quiz-test", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
-	})
-	return &quizApp{t: t, e: e, store: st, cookie: auth.NewCookies(cfg.SecretKeys), dbURL: dbURL, logs: logs}
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-func courseQuizzes(t testing.TB) map[string]*quiz.Quiz {
-	t.Helper()
-	course, err := content.Load(content.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return course.Quizzes()
+	a := newTestApp(t, appOptions{dbURL: dbURL, poolSize: 25, course: course, env: vars})
+	return &quizApp{t: t, e: a.e, store: a.store, cookie: auth.NewCookies(a.cfg.SecretKeys), dbURL: a.dbURL, logs: a.logs}
 }
 
 // student is a signed-in person: a users row and an identity cookie.
@@ -305,14 +258,13 @@ func TestSubmitStoresOneAttemptAndReviews(t *testing.T) {
 }
 
 func TestSubmitBadInputChangesNothing(t *testing.T) {
-	quizzes := courseQuizzes(t)
-	limited := *quizzes["logs"]
+	course := embeddedCourse(t)
+	quizzes := course.Quizzes()
+	limited, timed := quizzes["logs"], quizzes["codebase"]
 	limited.Settings.AttemptLimit = 1
-	timed := *quizzes["codebase"]
 	timed.Settings.TimeLimit = time.Minute
 	timed.Settings.Grace = 0
-	quizzes["logs"], quizzes["codebase"] = &limited, &timed
-	a := newQuizApp(t, "", quizzes, nil)
+	a := newQuizApp(t, "", course, nil)
 	ada := a.signIn("ada", "ada@example.edu")
 	brook := a.signIn("brook", "brook@example.edu")
 	signer, _ := quiz.NewSigner([][]byte{[]byte(quizTestKey)})
@@ -363,7 +315,7 @@ func TestSubmitBadInputChangesNothing(t *testing.T) {
 
 	// Use up the limited quiz's one attempt first.
 	_, logsToken := a.start(ada, "logs")
-	if w := a.post(&ada, "/lessons/logs/quiz", rightAnswers(t, &limited, logsToken)); w.Code != http.StatusSeeOther {
+	if w := a.post(&ada, "/lessons/logs/quiz", rightAnswers(t, limited, logsToken)); w.Code != http.StatusSeeOther {
 		t.Fatalf("first logs attempt = %d", w.Code)
 	}
 	_, timedToken := a.start(ada, "codebase")
@@ -391,7 +343,7 @@ func TestSubmitBadInputChangesNothing(t *testing.T) {
 		{"option that does not exist", &ada, "/lessons/config/quiz", with(map[string][]string{"a." + choiceID: {"zz"}}), 400, "do not fit this attempt"},
 		{"numeric answer not a number", &ada, "/lessons/config/quiz", with(map[string][]string{"a." + numericID: {"thirty-two"}}), 422, "is not a number"},
 		{"oversized body", &ada, "/lessons/config/quiz", with(map[string][]string{"padding": {strings.Repeat("x", maxBodyBytes)}}), 413, "Too much data"},
-		{"after the attempt limit", &ada, "/lessons/logs/quiz", func() url.Values { _, t2 := a.start(ada, "logs"); return rightAnswers(t, &limited, t2) }(), 409, "No attempts left"},
+		{"after the attempt limit", &ada, "/lessons/logs/quiz", func() url.Values { _, t2 := a.start(ada, "logs"); return rightAnswers(t, limited, t2) }(), 409, "No attempts left"},
 		{"past the time limit", &ada, "/lessons/codebase/quiz", url.Values{"attempt": {late}}, 409, "Time is up"},
 		{"no csrf token", &ada, "/lessons/config/quiz", with(map[string][]string{"csrf": {"wrong"}}), 403, "This form has expired"},
 	}
@@ -426,15 +378,16 @@ func hasType(p quiz.Paper, typ quiz.Type) bool {
 
 func TestSubmitGradesAgainstTheVersionSeen(t *testing.T) {
 	dbURL := storetest.NewURL(t)
-	v1 := courseQuizzes(t)
-	before := newQuizApp(t, dbURL, v1, nil)
+	c1 := embeddedCourse(t)
+	v1 := c1.Quizzes()
+	before := newQuizApp(t, dbURL, c1, nil)
 	ada := before.signIn("ada", "ada@example.edu")
 	_, token := before.start(ada, "config")
 	answers := rightAnswers(t, v1["config"], token)
 
 	// A redeploy changes the quiz: every question now has a new prompt.
-	v2 := courseQuizzes(t)
-	changed := *v2["config"]
+	c2 := embeddedCourse(t)
+	changed, _ := c2.Quiz("config")
 	changed.Questions = append([]quiz.Question(nil), changed.Questions...)
 	for i := range changed.Questions {
 		changed.Questions[i].Prompt += " (revised)"
@@ -442,8 +395,7 @@ func TestSubmitGradesAgainstTheVersionSeen(t *testing.T) {
 	if err := changed.Seal(); err != nil {
 		t.Fatal(err)
 	}
-	v2["config"] = &changed
-	after := newQuizApp(t, dbURL, v2, nil)
+	after := newQuizApp(t, dbURL, c2, nil)
 	// The old release stored its versions at start (cmd/twelve does this).
 	body, _ := v1["config"].Body()
 	if err := before.store.SaveQuizVersions(context.Background(), []store.QuizVersion{{Hash: v1["config"].Version, Quiz: "config", Body: body}}); err != nil {
@@ -522,14 +474,13 @@ func TestSignedOutSubmitIsKeptThroughSignIn(t *testing.T) {
 }
 
 func TestGradingMethodOnMe(t *testing.T) {
-	quizzes := courseQuizzes(t)
-	latest := *quizzes["logs"]
+	course := embeddedCourse(t)
+	latest, _ := course.Quiz("logs")
 	latest.Settings.Grading = quiz.Latest
-	quizzes["logs"] = &latest
-	a := newQuizApp(t, "", quizzes, nil)
+	a := newQuizApp(t, "", course, nil)
 	ada := a.signIn("ada", "ada@example.edu")
 	_, t1 := a.start(ada, "logs")
-	a.post(&ada, "/lessons/logs/quiz", rightAnswers(t, &latest, t1))
+	a.post(&ada, "/lessons/logs/quiz", rightAnswers(t, latest, t1))
 	_, t2 := a.start(ada, "logs")
 	a.post(&ada, "/lessons/logs/quiz", url.Values{"attempt": {t2}}) // blank: 0%
 	me := a.get(&ada, "/me").Body.String()

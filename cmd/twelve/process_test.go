@@ -21,76 +21,42 @@ import (
 	"github.com/twelve-course/twelve/store/storetest"
 )
 
-// binary is the real twelve binary, built once for these tests with the
-// `drill` tag, which adds only a deliberately slow route.
+// binary is the real twelve binary, built for these tests with the `drill`
+// tag, which adds only a deliberately slow route.
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "twelve-bin-")
-	if err != nil {
+	var err error
+	if binary, err = proctest.Build("github.com/twelve-course/twelve/cmd/twelve", "-tags", "drill"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "twelve")
-	build := exec.Command("go", "build", "-tags", "drill", "-o", binary, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building twelve:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	proctest.RemoveBuilds()
 	os.Exit(code)
 }
 
 const testSecret = "test-secret-key-0123456789abcdef0123"
 
-// baseEnv is a valid environment for a process on databaseURL.
-func baseEnv(databaseURL string, port int) []string {
+// baseEnv is a valid environment for a process on databaseURL, binding any
+// free port.
+func baseEnv(databaseURL string) []string {
 	return []string{
 		"PATH=" + os.Getenv("PATH"),
 		"DATABASE_URL=" + databaseURL,
 		"SECRET_KEY=" + testSecret,
-		fmt.Sprintf("PORT=%d", port),
+		"PORT=0",
 	}
 }
 
-// startWeb runs `twelve web` and waits until /healthz answers 200.
-func startWeb(t testing.TB, env []string) (*exec.Cmd, string, *proctest.Output) {
+// startWeb runs `twelve web` and returns it with its base URL, read from
+// its "listening" event.
+func startWeb(t testing.TB, env []string) (*proctest.Process, string) {
 	t.Helper()
-	var port string
-	for _, kv := range env {
-		if p, ok := strings.CutPrefix(kv, "PORT="); ok {
-			port = p
-		}
-	}
-	out := &proctest.Output{}
 	cmd := exec.Command(binary, "web")
 	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	base := "http://127.0.0.1:" + port
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cmd, base, out
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("twelve web did not answer /healthz within 15s; output:\n%s", out)
-	return nil, "", nil
+	p := proctest.Start(t, "twelve web", cmd)
+	return p, "http://" + p.Addr(t, 15*time.Second)
 }
 
 func TestWebRefusesBadConfig(t *testing.T) {
@@ -102,7 +68,7 @@ func TestWebRefusesBadConfig(t *testing.T) {
 		{"short secret", []string{"DATABASE_URL=postgres://localhost/x", "SECRET_KEY=short"}, "twelve: SECRET_KEY must be at least 32 bytes (key 1 has 5)\n"},
 		{"no database", []string{"SECRET_KEY=" + testSecret}, "twelve: DATABASE_URL must be set to a PostgreSQL URL (postgres://user:pass@host:5432/db)\n"},
 		{"no secret", []string{"DATABASE_URL=postgres://localhost/x"}, "twelve: SECRET_KEY must be set to at least 32 bytes (e.g. openssl rand -hex 32)\n"},
-		{"bad port", []string{"DATABASE_URL=postgres://localhost/x", "SECRET_KEY=" + testSecret, "PORT=http"}, "twelve: PORT must be a whole number from 1 to 65535\n"},
+		{"bad port", []string{"DATABASE_URL=postgres://localhost/x", "SECRET_KEY=" + testSecret, "PORT=http"}, "twelve: PORT must be a whole number from 0 to 65535\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,7 +94,7 @@ func TestWebRefusesSchemaBehind(t *testing.T) {
 	dbURL := storetest.NewEmptyURL(t)
 	var out bytes.Buffer
 	cmd := exec.Command(binary, "web")
-	cmd.Env = baseEnv(dbURL, proctest.FreePort(t))
+	cmd.Env = baseEnv(dbURL)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	_ = cmd.Run()
 	if cmd.ProcessState.ExitCode() == 0 {
@@ -141,7 +107,7 @@ func TestWebRefusesSchemaBehind(t *testing.T) {
 
 func runMigrateProcess(t *testing.T, dbURL string) (string, error) {
 	cmd := exec.Command(binary, "migrate")
-	cmd.Env = baseEnv(dbURL, 8080)
+	cmd.Env = baseEnv(dbURL)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -205,8 +171,8 @@ func checkOneSchema(t *testing.T, dbURL string) {
 
 func TestGracefulStopFinishesRequestsInFlight(t *testing.T) {
 	dbURL := storetest.NewURL(t)
-	env := append(baseEnv(dbURL, proctest.FreePort(t)), "DRAIN_TIMEOUT=10s")
-	cmd, base, out := startWeb(t, env)
+	env := append(baseEnv(dbURL), "DRAIN_TIMEOUT=10s")
+	p, base := startWeb(t, env)
 
 	const inFlight = 5
 	type result struct {
@@ -227,14 +193,22 @@ func TestGracefulStopFinishesRequestsInFlight(t *testing.T) {
 			results <- result{status: resp.StatusCode, body: string(b), err: err}
 		}()
 	}
-	// Let the requests reach their handlers, then stop the process the way
+	// Once every request is in its handler, stop the process the way
 	// Heroku does: SIGTERM, possibly twice.
-	time.Sleep(300 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+	sleeping := 0
+	if p.WaitEvent(10*time.Second, func(ev proctest.Event) bool {
+		if ev["msg"] == "drill sleeping" {
+			sleeping++
+		}
+		return sleeping == inFlight
+	}) == nil {
+		t.Fatalf("%d of %d requests reached their handler", sleeping, inFlight)
 	}
-	time.Sleep(100 * time.Millisecond)
-	_ = cmd.Process.Signal(syscall.SIGTERM)
+	p.Signal(t, syscall.SIGTERM)
+	if p.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "stopped accepting" }) == nil {
+		t.Fatal("no stopped accepting event after SIGTERM")
+	}
+	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
 
 	// A new connection after SIGTERM is refused: the listener is closed.
 	if resp, err := http.Get(base + "/healthz"); err == nil {
@@ -247,10 +221,10 @@ func TestGracefulStopFinishesRequestsInFlight(t *testing.T) {
 			t.Errorf("in-flight request: status %d body %q err %v, want 200 \"slept 1500ms\"", r.status, r.body, r.err)
 		}
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("process exit: %v, want exit 0; output:\n%s", err, out)
+	if err := p.Wait(t, 15*time.Second); err != nil {
+		t.Fatalf("process exit: %v, want exit 0", err)
 	}
-	logs := out.String()
+	logs := p.Out.String()
 	for _, want := range []string{`"msg":"draining"`, `"msg":"stopped"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %s:\n%s", want, logs)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -72,8 +70,8 @@ func TestHTTPServerOutlastsRouter(t *testing.T) {
 // REQUEST_TIMEOUT: a handler that would take 2 s is cut off and the user
 // gets the friendly page, long before the router's own error at 30 s.
 func TestSlowRequestGetsFriendly503(t *testing.T) {
-	env := append(baseEnv(storetest.NewURL(t), proctest.FreePort(t)), "REQUEST_TIMEOUT=200ms")
-	_, base, logs := startWeb(t, env)
+	env := append(baseEnv(storetest.NewURL(t)), "REQUEST_TIMEOUT=200ms")
+	p, base := startWeb(t, env)
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Get(base + "/_drill/sleep?ms=2000")
 	if err != nil {
@@ -93,9 +91,9 @@ func TestSlowRequestGetsFriendly503(t *testing.T) {
 	if got := resp.Header.Get("Retry-After"); got == "" {
 		t.Error("no Retry-After header on the 503")
 	}
-	ev := waitForEvent(logs, func(ev map[string]any) bool { return ev["msg"] == "request" && ev["path"] == "/_drill/sleep" })
+	ev := p.WaitEvent(2*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "request" && ev["path"] == "/_drill/sleep" })
 	if ev == nil || ev["status"] != float64(503) {
-		t.Errorf("request event = %v, want status 503; logs:\n%s", ev, logs)
+		t.Errorf("request event = %v, want status 503; logs:\n%s", ev, p.Out)
 	}
 }
 
@@ -103,7 +101,7 @@ func TestSlowRequestGetsFriendly503(t *testing.T) {
 // when the router (here: a loopback peer) forwards X-Forwarded-For: the
 // address the router saw, never one the client wrote in front of it.
 func TestClientIPFromRouter(t *testing.T) {
-	_, base, logs := startWeb(t, baseEnv(storetest.NewURL(t), proctest.FreePort(t)))
+	p, base := startWeb(t, baseEnv(storetest.NewURL(t)))
 	tests := []struct {
 		name string
 		xff  string
@@ -129,28 +127,13 @@ func TestClientIPFromRouter(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			ev := waitForEvent(logs, func(ev map[string]any) bool { return ev["msg"] == "request" && ev["request_id"] == id })
+			ev := p.WaitEvent(2*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "request" && ev["request_id"] == id })
 			if ev == nil {
-				t.Fatalf("no request event with request_id %s; logs:\n%s", id, logs)
+				t.Fatalf("no request event with request_id %s; logs:\n%s", id, p.Out)
 			}
 			if ev["remote_ip"] != tt.want {
 				t.Errorf("remote_ip = %v, want %s", ev["remote_ip"], tt.want)
 			}
 		})
 	}
-}
-
-// waitForEvent returns the first JSON log event that matches, waiting a
-// little: the request event is written just after the response.
-func waitForEvent(logs *proctest.Output, match func(map[string]any) bool) map[string]any {
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		sc := bufio.NewScanner(strings.NewReader(logs.String()))
-		for sc.Scan() {
-			var ev map[string]any
-			if json.Unmarshal(sc.Bytes(), &ev) == nil && match(ev) {
-				return ev
-			}
-		}
-	}
-	return nil
 }

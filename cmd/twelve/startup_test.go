@@ -3,7 +3,6 @@ package main
 import (
 	"net/http"
 	"os/exec"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -13,7 +12,8 @@ import (
 )
 
 // BenchmarkStartup measures the time from exec of `twelve web` to its first
-// 200 on /healthz, with the database up and migrated:
+// 200 on /healthz, asked as soon as it logs the port it bound, with the
+// database up and migrated:
 //
 //	make bench-startup
 //
@@ -25,26 +25,26 @@ func BenchmarkStartup(b *testing.B) {
 	var total time.Duration
 	n := 0
 	for b.Loop() {
-		port := proctest.FreePort(b)
+		out := &proctest.Output{}
 		cmd := exec.Command(binary, "web")
-		cmd.Env = baseEnv(dbURL, port)
-		url := "http://127.0.0.1:" + strconv.Itoa(port) + "/healthz"
+		cmd.Env = baseEnv(dbURL)
+		cmd.Stdout = out
 		start := time.Now()
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
-		for {
-			resp, err := client.Get(url)
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-			}
-			if time.Since(start) > 10*time.Second {
-				b.Fatal("no 200 from /healthz within 10s")
-			}
-			time.Sleep(200 * time.Microsecond)
+		ev := out.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "listening" })
+		addr, err := proctest.LoopbackAddr(ev)
+		if err != nil {
+			b.Fatalf("no listening event within 10s: %v", err)
+		}
+		resp, err := client.Get("http://" + addr + "/healthz")
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET /healthz = %d, want 200", resp.StatusCode)
 		}
 		total += time.Since(start)
 		n++

@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -73,7 +74,7 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 
 	// Bound before the handlers are built, so the live panels know the
 	// address (factor VII) and how long start-up took (factor IX).
-	ln, err := listen(cfg.Port)
+	ln, err := listen(cfg.Port, logger)
 	if err != nil {
 		return err
 	}
@@ -90,10 +91,14 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	if samlSP != nil {
 		go samlSP.FetchMetadata(ctx)
 	}
-	e := handlers.New(handlers.Deps{
+	e, err := handlers.New(handlers.Deps{
 		Config: cfg, Getenv: getenv, Store: st, Logger: logger, Assets: assets, Process: proc,
 		SignIn: signin, SAML: samlSP, Course: course, AdminCommands: adminCommandNames(),
 	})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	srv := newHTTPServer(cfg, e, logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -163,13 +168,29 @@ func newHTTPServer(cfg config.Config, handler http.Handler, logger *slog.Logger)
 	}
 }
 
-// listen binds $PORT on every address, IPv4 and IPv6.
-func listen(port int) (net.Listener, error) {
+// listen binds $PORT on every address, IPv4 and IPv6; port 0 binds any
+// free port, which the "listening" event names.
+func listen(port int, logger *slog.Logger) (net.Listener, error) {
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(port))
 	if err != nil {
 		return nil, fmt.Errorf("web: cannot bind port %d: %w", port, err)
 	}
-	return ln, nil
+	return &closeLogged{Listener: ln, logger: logger}, nil
+}
+
+// closeLogged logs when the listener closes: from then on new connections
+// are refused. A drain closes it first, before waiting for the requests in
+// flight.
+type closeLogged struct {
+	net.Listener
+	logger *slog.Logger
+	once   sync.Once
+}
+
+func (l *closeLogged) Close() error {
+	err := l.Listener.Close()
+	l.once.Do(func() { l.logger.Info("stopped accepting", "addr", l.Addr().String()) })
+	return err
 }
 
 // checkSchema refuses to serve on a schema that is behind this release. A

@@ -58,17 +58,8 @@ func runTests(m *testing.M) int {
 		fmt.Fprint(os.Stderr, skipBanner)
 		return m.Run()
 	}
-	dir, err := os.MkdirTemp("", "twelve-browser-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	twelveBin = filepath.Join(dir, "twelve")
-	build := exec.Command("go", "build", "-o", twelveBin, "github.com/twelve-course/twelve/cmd/twelve")
-	if out, err := build.CombinedOutput(); err != nil {
-		setupErr = fmt.Errorf("building twelve: %v\n%s", err, out)
-	} else {
+	defer proctest.RemoveBuilds()
+	if twelveBin, setupErr = proctest.Build("github.com/twelve-course/twelve/cmd/twelve"); setupErr == nil {
 		axeSource, setupErr = loadAxe()
 	}
 	code := m.Run()
@@ -109,7 +100,7 @@ type site struct {
 	store  *store.Store
 	banks  map[string]*quiz.Quiz
 	signer *quiz.Signer
-	out    *proctest.Output
+	web    *proctest.Process
 }
 
 func startSite(t *testing.T) *site {
@@ -131,41 +122,30 @@ func startSite(t *testing.T) *site {
 	go func() { _ = idpServer.Serve(ln) }()
 	t.Cleanup(func() { _ = idpServer.Close() })
 
-	port := proctest.FreePort(t)
-	out := &proctest.Output{}
 	cmd := exec.Command(twelveBin, "web")
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"DATABASE_URL=" + dbURL,
 		"SECRET_KEY=" + secretKey,
-		fmt.Sprintf("PORT=%d", port),
+		"PORT=0",
 		"OIDC_ISSUER_URL=" + idp.Issuer(),
 		"OIDC_CLIENT_ID=" + idp.ClientID(),
 		"OIDC_CLIENT_SECRET=" + idp.ClientSecret(),
 		"INSTRUCTOR_GROUP=instructors",
 		"LOG_FORMAT=text",
 	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	web := proctest.Start(t, "twelve web", cmd)
 	t.Cleanup(func() {
+		// Stop it gracefully, as a dyno stops; Start's clean-up kills it
+		// if it has not stopped within 10 s.
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-web.Done():
 		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("twelve web output (last 6000 bytes):\n%s", tail(out.String(), 6000))
 		}
 	})
-
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitReady(t, base, out)
+	base := "http://" + web.Addr(t, 20*time.Second)
+	waitReady(t, base, web)
 	course, err := content.Load(content.Embedded())
 	if err != nil {
 		t.Fatal(err)
@@ -175,37 +155,29 @@ func startSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &site{URL: base, Issuer: idp.Issuer(), pool: pool, store: store.New(pool), banks: banks, signer: signer, out: out}
+	return &site{URL: base, Issuer: idp.Issuer(), pool: pool, store: store.New(pool), banks: banks, signer: signer, web: web}
 }
 
-// waitReady waits until the process serves and has discovered the
-// provider: /login then redirects (303) instead of answering 503.
-func waitReady(t *testing.T, base string, out *proctest.Output) {
+// waitReady waits until the process has discovered the provider: /login
+// then redirects (303) instead of answering 503.
+func waitReady(t *testing.T, base string, web *proctest.Process) {
 	t.Helper()
+	if web.WaitEvent(20*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "sign-in provider discovered" }) == nil {
+		t.Fatal("twelve web did not discover the sign-in provider within 20s")
+	}
 	client := &http.Client{
 		Timeout:       2 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := client.Get(base + "/login")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusSeeOther {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	resp, err := client.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("twelve web did not offer sign-in within 20s; output:\n%s", tail(out.String(), 6000))
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("GET /login after discovery = %d, want 303", resp.StatusCode)
 	}
-	return "…" + s[len(s)-n:]
 }
 
 // loadAxe reads axe-core from node_modules, installing it first with

@@ -3,7 +3,6 @@ package deploy
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -158,7 +156,7 @@ func TestHerokuBuild(t *testing.T) {
 	}
 
 	t.Run("release on an empty database", func(t *testing.T) {
-		cmd := procfileCommand(app, procs["release"], storetest.NewEmptyURL(t), 0)
+		cmd := procfileCommand(app, procs["release"], storetest.NewEmptyURL(t), "")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("release %q: %v\n%s", procs["release"], err, out)
@@ -170,25 +168,20 @@ func TestHerokuBuild(t *testing.T) {
 	})
 
 	t.Run("web binds $PORT on IPv4 and IPv6", func(t *testing.T) {
-		port := proctest.FreePort(t)
-		cmd := procfileCommand(app, procs["web"], storetest.NewURL(t), port)
-		var logs proctest.Output
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
+		// PORT=0: the process binds a free port and names it.
+		web := proctest.Start(t, "web", procfileCommand(app, procs["web"], storetest.NewURL(t), "0"))
+		// Heroku allows 60 s to bind; the process should need a fraction.
+		ev := web.WaitEvent(5*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "listening" })
+		if ev == nil {
+			t.Fatal("no listening event within 5 s")
+		}
+		bound, err := proctest.LoopbackAddr(ev)
+		if err != nil {
 			t.Fatal(err)
 		}
-		defer func() {
-			if cmd.ProcessState == nil {
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-			}
-		}()
-		// Heroku allows 60 s to bind; the process should need a fraction.
+		_, port, _ := net.SplitHostPort(bound)
 		for _, host := range []string{"127.0.0.1", "::1"} {
-			addr := net.JoinHostPort(host, strconv.Itoa(port))
-			if err := waitForListener(addr, 5*time.Second); err != nil {
-				t.Fatalf("%s: %v; output:\n%s", addr, err, logs.String())
-			}
+			addr := net.JoinHostPort(host, port)
 			for _, path := range []string{"/healthz", readManifest(t).SuccessURL} {
 				status, err := get("http://" + addr + path)
 				if err != nil || status != http.StatusOK {
@@ -196,15 +189,9 @@ func TestHerokuBuild(t *testing.T) {
 				}
 			}
 		}
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("web exit after SIGTERM: %v, want 0; output:\n%s", err, logs.String())
-		}
-		ev := findEvent(t, logs.String(), "listening")
-		if ev == nil {
-			t.Fatalf("no listening event; output:\n%s", logs.String())
+		web.Signal(t, syscall.SIGTERM)
+		if err := web.Wait(t, 15*time.Second); err != nil {
+			t.Errorf("web exit after SIGTERM: %v, want 0", err)
 		}
 		if ev["revision"] != linkerValue {
 			t.Errorf("listening event revision = %v, want %q from -ldflags -X %s", ev["revision"], linkerValue, *symbol)
@@ -214,7 +201,8 @@ func TestHerokuBuild(t *testing.T) {
 
 // procfileCommand runs a Procfile command the way a dyno does: through a
 // shell, from the folder that holds bin/, with the config vars in env.
-func procfileCommand(app, command, databaseURL string, port int) *exec.Cmd {
+// PORT is set unless port is "".
+func procfileCommand(app, command, databaseURL, port string) *exec.Cmd {
 	cmd := exec.Command("/bin/sh", "-c", "exec "+command)
 	cmd.Dir = app
 	cmd.Env = []string{
@@ -223,24 +211,10 @@ func procfileCommand(app, command, databaseURL string, port int) *exec.Cmd {
 		"SECRET_KEY=" + testSecret,
 		"DYNO=web.1",
 	}
-	if port != 0 {
-		cmd.Env = append(cmd.Env, fmt.Sprintf("PORT=%d", port))
+	if port != "" {
+		cmd.Env = append(cmd.Env, "PORT="+port)
 	}
 	return cmd
-}
-
-func waitForListener(addr string, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for {
-		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			return conn.Close()
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("nothing listening within %s: %w", within, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func get(url string) (int, error) {

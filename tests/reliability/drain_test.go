@@ -80,7 +80,7 @@ func TestSIGTERMMidLoad(t *testing.T) {
 			if n == 300 {
 				once.Do(func() {
 					termAt <- time.Now()
-					a.signal(t, syscall.SIGTERM)
+					a.Signal(t, syscall.SIGTERM)
 				})
 			}
 		},
@@ -111,7 +111,7 @@ func TestSIGTERMMidLoad(t *testing.T) {
 			}
 		}
 	}
-	handled := submittedIDs(t, a.out.String())
+	handled := submittedIDs(t, a.Out.String())
 	cut := 0
 	for _, id := range handled {
 		if !answeredByA[id] {
@@ -134,11 +134,11 @@ func TestSIGTERMMidLoad(t *testing.T) {
 		t.Errorf("%d attempts stored, %d acknowledged", stored, tl.acked)
 	}
 	for _, want := range []string{`"msg":"draining"`, `"msg":"stopped"`} {
-		if !strings.Contains(a.out.String(), want) {
+		if !strings.Contains(a.Out.String(), want) {
 			t.Errorf("the stopped process did not log %s", want)
 		}
 	}
-	if b.exited() {
+	if b.Exited() {
 		t.Error("the second process exited")
 	}
 }
@@ -167,7 +167,7 @@ func TestKill9MidLoad(t *testing.T) {
 		acked: func(n int64) {
 			if n == 300 {
 				once.Do(func() {
-					a.signal(t, syscall.SIGKILL)
+					a.Signal(t, syscall.SIGKILL)
 					close(killed)
 				})
 			}
@@ -199,7 +199,7 @@ func TestKill9MidLoad(t *testing.T) {
 	if stored := verify(t, dbURL, results); stored != tl.attempts {
 		t.Errorf("%d attempts stored, want %d: each once", stored, tl.attempts)
 	}
-	if b.exited() {
+	if b.Exited() {
 		t.Error("the second process exited")
 	}
 }

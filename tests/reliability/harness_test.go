@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -13,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,111 +30,49 @@ func TestMain(m *testing.M) {
 		fmt.Println("reliability: skipped (TWELVE_RELIABILITY=off)")
 		os.Exit(0)
 	}
-	dir, err := os.MkdirTemp("", "twelve-reliability-")
-	if err != nil {
+	var err error
+	if binary, err = proctest.Build("github.com/twelve-course/twelve/cmd/twelve"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "twelve")
-	build := exec.Command("go", "build", "-o", binary, "../../cmd/twelve")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building twelve:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	proctest.RemoveBuilds()
 	os.Exit(code)
 }
 
 // web is one `twelve web` process.
 type web struct {
-	name string
+	*proctest.Process
 	base string
-	cmd  *exec.Cmd
-	out  *proctest.Output
-	done chan struct{} // closed when the process has exited
-	err  error         // its exit, once done is closed
 }
 
-// startWeb runs `twelve web` with env (PORT, SECRET_KEY and PATH added) and
-// waits until /healthz answers.
+// startWeb runs `twelve web` on any free port with env (SECRET_KEY and
+// PATH added) and returns it once it has logged the address it bound.
 func startWeb(t *testing.T, name string, env map[string]string) *web {
 	t.Helper()
-	port := proctest.FreePort(t)
-	vars := []string{"PATH=" + os.Getenv("PATH"), "SECRET_KEY=" + secret, "PORT=" + strconv.Itoa(port)}
+	vars := []string{"PATH=" + os.Getenv("PATH"), "SECRET_KEY=" + secret, "PORT=0"}
 	for k, v := range env {
 		vars = append(vars, k+"="+v)
 	}
-	w := &web{name: name, base: "http://127.0.0.1:" + strconv.Itoa(port), out: &proctest.Output{}, done: make(chan struct{})}
-	w.cmd = exec.Command(binary, "web")
-	w.cmd.Env = vars
-	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
-	if err := w.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { w.err = w.cmd.Wait(); close(w.done) }()
-	t.Cleanup(func() {
-		if !w.exited() {
-			_ = w.cmd.Process.Kill()
-			<-w.done
-		}
-		if t.Failed() {
-			t.Logf("output of %s:\n%s", w.name, w.out)
-		}
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(w.base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return w
-			}
-		}
-		if w.exited() {
-			t.Fatalf("%s exited at start: %v\n%s", name, w.err, w.out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s did not answer /healthz within 20 s:\n%s", name, w.out)
-	return nil
-}
-
-func (w *web) exited() bool {
-	select {
-	case <-w.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// signal sends sig to the process.
-func (w *web) signal(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	if err := w.cmd.Process.Signal(sig); err != nil {
-		t.Fatalf("signal %s to %s: %v", sig, w.name, err)
-	}
+	cmd := exec.Command(binary, "web")
+	cmd.Env = vars
+	p := proctest.Start(t, name, cmd)
+	return &web{Process: p, base: "http://" + p.Addr(t, 20*time.Second)}
 }
 
 // waitExit waits up to d for the process to exit and returns its exit code.
 func (w *web) waitExit(t *testing.T, d time.Duration) int {
 	t.Helper()
-	select {
-	case <-w.done:
-		return w.cmd.ProcessState.ExitCode()
-	case <-time.After(d):
-		t.Fatalf("%s did not exit within %s", w.name, d)
-		return -1
-	}
+	_ = w.Wait(t, d)
+	return w.Cmd.ProcessState.ExitCode()
 }
 
 // cluster is a PostgreSQL cluster of the test's own, in a temporary folder,
 // which the test may restart. As root, its server tools run as the
 // postgres user (they refuse to run as root).
 type cluster struct {
-	dir, data, port string
-	asPostgres      bool
+	dir, data  string
+	asPostgres bool
 }
 
 func pgTool(name string) (string, error) {
@@ -153,14 +91,15 @@ func pgTool(name string) (string, error) {
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
-// newCluster initialises and starts a cluster on a free loopback port.
+// newCluster initialises and starts a cluster that listens on a Unix
+// socket in its own folder only, so it needs no free port.
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "twelve-reliability-pg-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{dir: dir, data: filepath.Join(dir, "data"), port: strconv.Itoa(proctest.FreePort(t)), asPostgres: os.Geteuid() == 0}
+	c := &cluster{dir: dir, data: filepath.Join(dir, "data"), asPostgres: os.Geteuid() == 0}
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +125,7 @@ func newCluster(t *testing.T) *cluster {
 	if out, err := c.run(initdb, "-D", c.data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale"); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %s -k %s -c fsync=off -c full_page_writes=off", c.port, dir)
+	opts := fmt.Sprintf("-c listen_addresses='' -k %s -c fsync=off -c full_page_writes=off", dir)
 	if out, err := c.runPgCtl("-D", c.data, "-l", filepath.Join(dir, "server.log"), "-o", opts, "-w", "-t", "30", "start"); err != nil {
 		t.Fatalf("pg_ctl start: %v\n%s", err, out)
 	}
@@ -221,7 +160,7 @@ func (c *cluster) pgCtl(args ...string) error {
 
 // url is the URL of database name on the cluster.
 func (c *cluster) url(name string) string {
-	return "postgres://postgres@127.0.0.1:" + c.port + "/" + name + "?sslmode=disable"
+	return "postgres://postgres@/" + name + "?host=" + url.QueryEscape(c.dir) + "&sslmode=disable"
 }
 
 // migrate runs `twelve migrate` against dbURL.

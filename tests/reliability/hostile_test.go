@@ -73,7 +73,7 @@ func TestHostileRequests(t *testing.T) {
 		"DATABASE_URL": dbURL, "INSTRUCTOR_EMAILS": "ines@example.edu",
 		"OIDC_ISSUER_URL": idp.Issuer(), "OIDC_CLIENT_ID": devidp.DefaultClientID, "OIDC_CLIENT_SECRET": devidp.DefaultClientSecret,
 	})
-	waitSignInReady(t, w.base)
+	waitSignInReady(t, w)
 	site, err := student.NewSite(w.base, secret, student.NewClient(4, 30*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -281,12 +281,12 @@ func TestHostileRequests(t *testing.T) {
 	if after := snapshot(t, dbURL); after != before {
 		t.Errorf("rows changed:\nbefore %s\nafter  %s", before, after)
 	}
-	for _, line := range strings.Split(w.out.String(), "\n") {
+	for _, line := range strings.Split(w.Out.String(), "\n") {
 		if strings.Contains(line, `"level":"ERROR"`) {
 			t.Errorf("the process logged an error: %s", line)
 		}
 	}
-	if w.exited() || !healthy(ctx, w.base) {
+	if w.Exited() || !healthy(ctx, w.base) {
 		t.Error("the process stopped serving")
 	}
 }

@@ -45,7 +45,7 @@ func TestPostgresRestartMidLoad(t *testing.T) {
 	// The process must stay up throughout: watch it.
 	exited := make(chan struct{})
 	go func() {
-		<-w.done
+		<-w.Done()
 		close(exited)
 	}()
 
@@ -83,7 +83,7 @@ func TestPostgresRestartMidLoad(t *testing.T) {
 	}
 	select {
 	case <-exited:
-		t.Fatalf("the web process exited when PostgreSQL restarted: %v", w.err)
+		t.Fatalf("the web process exited when PostgreSQL restarted: %v", w.Cmd.ProcessState)
 	default:
 	}
 	began, back := *restartBegan.Load(), *restartDone.Load()

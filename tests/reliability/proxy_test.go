@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/twelve-course/twelve/internal/devidp"
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/internal/student"
 	"github.com/twelve-course/twelve/store/storetest"
 )
@@ -159,7 +160,7 @@ func TestThreeProcessesBehindAProxy(t *testing.T) {
 	go func() { _ = proxySrv.Serve(proxyLn) }()
 	t.Cleanup(func() { _ = proxySrv.Close() })
 	for _, w := range webs { // sign-in needs the provider discovered
-		waitSignInReady(t, w.base)
+		waitSignInReady(t, w)
 	}
 
 	site, err := student.NewSite(base, secret, student.NewClient(32, 30*time.Second))
@@ -193,7 +194,7 @@ func TestThreeProcessesBehindAProxy(t *testing.T) {
 		acked: func(n int64) {
 			if n == 300 {
 				once.Do(func() {
-					webs[1].signal(t, syscall.SIGKILL)
+					webs[1].Signal(t, syscall.SIGKILL)
 					close(killed)
 				})
 			}
@@ -214,27 +215,27 @@ func TestThreeProcessesBehindAProxy(t *testing.T) {
 		t.Errorf("%d attempts stored, want %d", stored, tl.attempts+1)
 	}
 	for i, w := range webs {
-		if i != 1 && w.exited() {
+		if i != 1 && w.Exited() {
 			t.Errorf("process %d exited", i)
 		}
 	}
 }
 
-func waitSignInReady(t *testing.T, base string) {
+// waitSignInReady waits for w to discover its sign-in provider; /login
+// then redirects to it.
+func waitSignInReady(t *testing.T, w *web) {
 	t.Helper()
-	client := student.NewClient(1, 5*time.Second)
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := client.Get(base + "/login")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusFound || resp.StatusCode == http.StatusSeeOther {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	if w.WaitEvent(15*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "sign-in provider discovered" }) == nil {
+		t.Fatalf("%s: sign-in not ready within 15 s", w.Name)
 	}
-	t.Fatalf("%s: sign-in not ready within 15 s", base)
+	resp, err := student.NewClient(1, 5*time.Second).Get(w.base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("%s: GET /login after discovery = %d, want a redirect to the provider", w.Name, resp.StatusCode)
+	}
 }
 
 // startVia and submitVia are Start and Submit that report which process

@@ -3,8 +3,10 @@
 //
 //	devidp [-addr 127.0.0.1:5556]
 //
-// The address may also come from DEVIDP_ADDR; the flag wins. The issuer is
-// http://<addr>/oidc. It stops cleanly on SIGINT or SIGTERM.
+// The address may also come from DEVIDP_ADDR; the flag wins. Port 0 binds
+// any free port; the first log line, "devidp listening", names the bound
+// address. The issuer is http://<addr>/oidc. It stops cleanly on SIGINT or
+// SIGTERM.
 package main
 
 import (
@@ -66,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	logger.Info("devidp listening", "issuer", srv.Issuer(), "client_id", srv.ClientID())
+	logger.Info("devidp listening", "addr", ln.Addr().String(), "issuer", srv.Issuer(), "client_id", srv.ClientID())
 
 	select {
 	case err := <-served:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -65,6 +66,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 			go func() { _, _ = io.Copy(io.Discard, out) }()
 			var first struct {
 				Msg      string `json:"msg"`
+				Addr     string `json:"addr"`
 				Issuer   string `json:"issuer"`
 				ClientID string `json:"client_id"`
 			}
@@ -73,6 +75,9 @@ func TestRunServesUntilCancelled(t *testing.T) {
 			}
 			if first.Msg != "devidp listening" || !strings.HasPrefix(first.Issuer, tt.wantPrefix) || first.ClientID != "twelve-dev" {
 				t.Errorf("first line = %+v, want devidp listening, issuer %s…, client_id twelve-dev", first, tt.wantPrefix)
+			}
+			if _, port, err := net.SplitHostPort(first.Addr); err != nil || port == "0" || !strings.Contains(first.Issuer, ":"+port+"/") {
+				t.Errorf("first line addr = %q, want the bound address, whose port the issuer %s names", first.Addr, first.Issuer)
 			}
 
 			client := &http.Client{Timeout: 5 * time.Second}
