@@ -21,6 +21,7 @@ import (
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/internal/devidp"
+	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/store/storetest"
@@ -134,8 +135,8 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 		go sp.FetchMetadata(t.Context())
 	}
 	d := Deps{
-		Config: cfg, Getenv: getenv, Store: store.New(pool), Logger: logger, Assets: assets,
-		Process: Process{ID: "signin-test", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
+		Config: cfg, Store: store.New(pool), Logger: logger, Assets: assets,
+		Process: live.Process{ID: "signin-test", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
 		SignIn:  rp,
 		SAML:    sp,
 	}

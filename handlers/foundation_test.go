@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/store/storetest"
@@ -41,9 +42,9 @@ func foundationApp(t *testing.T, databaseURL string, logs *bytes.Buffer) *echo.E
 		t.Fatal(err)
 	}
 	return New(Deps{
-		Config: cfg, Getenv: getenv, Store: store.New(pool), Assets: assets,
+		Config: cfg, Store: store.New(pool), Assets: assets,
 		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
-		Process: Process{ID: "test.1", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
+		Process: live.Process{ID: "test.1", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
 	})
 }
 

@@ -17,13 +17,14 @@ import (
 
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/store/storetest"
 )
 
 // testProcess is the process the course apps in these tests claim to be.
-var testProcess = Process{
+var testProcess = live.Process{
 	ID: "test-host.4242.18eb", Kind: "web", Host: "test-host", PID: 4242,
 	StartedAt: time.Now().Add(-90 * time.Second),
 	Revision:  "0123456789abcdef0123456789abcdef01234567",
@@ -73,7 +74,7 @@ func newCourseAppLogging(t testing.TB, env map[string]string, pool *pgxpool.Pool
 		t.Fatal(err)
 	}
 	e := New(Deps{
-		Config: cfg, Getenv: getenv, Store: store.New(pool), Assets: assets,
+		Config: cfg, Store: store.New(pool), Assets: assets,
 		Logger: slog.New(slog.NewJSONHandler(w, nil)), Process: testProcess,
 		Course: course, AdminCommands: []string{"check", "config", "content-check"},
 	})

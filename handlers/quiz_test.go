@@ -18,6 +18,7 @@ import (
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
@@ -66,9 +67,9 @@ func newQuizApp(t testing.TB, dbURL string, quizzes map[string]*quiz.Quiz, env m
 	logs := &bytes.Buffer{}
 	st := store.New(pool)
 	e := New(Deps{
-		Config: cfg, Getenv: getenv, Store: st, Assets: assets, Quizzes: quizzes,
+		Config: cfg, Store: st, Assets: assets, Quizzes: quizzes,
 		Logger:  slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)),
-		Process: Process{ID: "quiz-test", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
+		Process: live.Process{ID: "quiz-test", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
 	})
 	return &quizApp{t: t, e: e, store: st, cookie: auth.NewCookies(cfg.SecretKeys), dbURL: dbURL, logs: logs}
 }
