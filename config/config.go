@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -16,7 +17,9 @@ import (
 
 // Config is the validated configuration of one process.
 type Config struct {
-	Port        int
+	Port int
+	// DatabaseURL is DATABASE_URL with its sslmode made explicit (see
+	// secureDatabaseURL): the URL to dial.
 	DatabaseURL string
 	// SecretKeys sign and encrypt cookies and tokens: the first signs, all verify.
 	SecretKeys [][]byte
@@ -145,11 +148,12 @@ func Load(getenv func(string) string) (Config, error) {
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
 	c.Port = intSetting(get, "PORT", 1, 65535, fail)
-	c.DatabaseURL = get("DATABASE_URL")
-	if c.DatabaseURL == "" {
+	if raw := get("DATABASE_URL"); raw == "" {
 		fail("DATABASE_URL must be set to a PostgreSQL URL (postgres://user:pass@host:5432/db)")
-	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+	} else if u, err := url.Parse(raw); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		fail("DATABASE_URL must be a postgres:// or postgresql:// URL")
+	} else {
+		c.DatabaseURL = secureDatabaseURL(u)
 	}
 
 	if raw := get("SECRET_KEY"); raw == "" {
@@ -228,6 +232,32 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// secureDatabaseURL returns u with sslmode=require added when it names no
+// sslmode and its host is neither loopback nor a unix socket, so that a
+// remote database is never reached in plain text by accident; a local one
+// gets sslmode=disable.
+func secureDatabaseURL(u *url.URL) string {
+	q := u.Query()
+	if q.Get("sslmode") != "" {
+		return u.String()
+	}
+	if isLocalHost(u.Hostname()) && isLocalHost(q.Get("host")) {
+		q.Set("sslmode", "disable")
+	} else {
+		q.Set("sslmode", "require")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func isLocalHost(host string) bool {
+	if host == "" || host == "localhost" || strings.HasPrefix(host, "/") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // logLevel parses LOG_LEVEL: one of four names, any case.
