@@ -161,6 +161,13 @@ func TestLessonPanelIsItsFactor(t *testing.T) {
 	if got := nodeText(doc.one(t, "computed-at")); !strings.HasSuffix(got, " UTC") {
 		t.Errorf("computed-at = %q", got)
 	}
+	// Lesson pages share the process's recent database readings, which
+	// bounds what a flood of them costs the database (live's
+	// TestLessonFloodCostsTheDatabaseLittle), and say when they were read.
+	_, doc = app.get(t, "/lessons/backing-services")
+	if got := factValue(t, doc.one(t, "factor-panel"), "database-read"); !strings.HasPrefix(got, "at ") || !strings.Contains(got, "lesson pages reuse") {
+		t.Errorf("database-read = %q, want when the shared reading was taken", got)
+	}
 }
 
 func TestConfigPanelFollowsEnvironment(t *testing.T) {

@@ -15,15 +15,14 @@ import (
 
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/views"
 )
 
-// TestPrerenderedLessonsMatchTheirTemplate: a lesson page written from its
-// shell is byte for byte the page the template renders, for every lesson,
-// signed out and signed in, so nothing that differs per request was baked
-// into the shell.
-func TestPrerenderedLessonsMatchTheirTemplate(t *testing.T) {
+// newShellHandler is a Handler with no database, for the lesson shells.
+func newShellHandler(t testing.TB) *Handler {
+	t.Helper()
 	getenv := func(k string) string {
 		return map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1/x", "SECRET_KEY": "shell-test-secret-0123456789abcdef-0123",
 			"OIDC_ISSUER_URL": "https://idp.example.test", "OIDC_CLIENT_ID": "c", "OIDC_CLIENT_SECRET": "s"}[k]
@@ -36,7 +35,61 @@ func TestPrerenderedLessonsMatchTheirTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHandler(Deps{Config: cfg, Assets: assets, Logger: slog.New(slog.DiscardHandler), Process: testProcess})
+	return newHandler(Deps{Config: cfg, Assets: assets, Logger: slog.New(slog.DiscardHandler), Process: testProcess})
+}
+
+// BenchmarkLessonShell measures what the prerendered lesson shells save:
+// the twelve lessons in turn, signed out, written from their shell or
+// rendered from the template, both with an empty live panel so that only
+// the page around it is measured (docs/PERFORMANCE.md, "Caches in the
+// live panels").
+//
+//	go test ./handlers -run '^$' -bench LessonShell -benchmem -count 6
+func BenchmarkLessonShell(b *testing.B) {
+	h := newShellHandler(b)
+	slugs := content.Slugs()
+	ctx := views.WithRequest(context.Background(), nil, func() string { return "csrf-token-value" })
+	at := "12:34:56.789 UTC"
+	b.Run("prerendered", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf bytes.Buffer
+		i := 0
+		for b.Loop() {
+			slug := slugs[i%12]
+			buf.Reset()
+			fills := views.Fills{Page: h.pageAt(h.views.titles[slug], views.LessonURL(slug)), PanelTime: at}
+			if err := h.views.shells[slug].Render(ctx, &buf, fills); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("template", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf bytes.Buffer
+		i := 0
+		for b.Loop() {
+			slug := slugs[i%12]
+			buf.Reset()
+			v := h.views.lessons[slug]
+			p := h.pageAt(h.views.titles[slug], views.LessonURL(slug))
+			p.Description = v.Lesson.Summary
+			v.Panel = h.live.Frame(v.Lesson.Number)
+			v.Panel.ComputedAt = at
+			if err := views.LessonPage(p, v).Render(ctx, &buf); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+}
+
+// TestPrerenderedLessonsMatchTheirTemplate: a lesson page written from its
+// shell is byte for byte the page the template renders, for every lesson,
+// signed out and signed in, so nothing that differs per request was baked
+// into the shell.
+func TestPrerenderedLessonsMatchTheirTemplate(t *testing.T) {
+	h := newShellHandler(t)
 	viewers := []*views.Viewer{nil, {ID: 7, Name: "Ada <Lovelace> & co", Email: "ada@example.edu"}, {ID: 8, Name: "Ines", Instructor: true}}
 	if len(h.views.shells) != 12 {
 		t.Fatalf("%d lesson shells, want 12", len(h.views.shells))
