@@ -124,7 +124,7 @@ func (p *Panels) Lesson(ctx context.Context, r Request, number int) (facts []byt
 // last one and reuse its bytes; only a changed panel is rendered again.
 type panelHTML struct {
 	last [13]atomic.Pointer[renderedPanel] // by factor number, 1..12
-	memo [13]atomic.Pointer[memoPanel]     // see lessonPanel
+	memo [13]atomic.Pointer[memoPanel]     // see Panels.Lesson
 }
 
 type renderedPanel struct {
