@@ -6,6 +6,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -15,7 +17,9 @@ import (
 
 // Config is the validated configuration of one process.
 type Config struct {
-	Port        int
+	Port int
+	// DatabaseURL is DATABASE_URL with its sslmode made explicit (see
+	// secureDatabaseURL): the URL to dial.
 	DatabaseURL string
 	// SecretKeys sign and encrypt cookies and tokens: the first signs, all verify.
 	SecretKeys [][]byte
@@ -28,7 +32,7 @@ type Config struct {
 	InstructorEmails []string
 	InstructorGroup  string
 
-	LogLevel  string
+	LogLevel  slog.Level
 	LogFormat string
 
 	// DatabasePoolSize bounds the connections one process opens.
@@ -38,6 +42,30 @@ type Config struct {
 	// RequestTimeout bounds one request's handler; it must stay well under the
 	// router's 30 s so the user gets a friendly page, not a router error.
 	RequestTimeout time.Duration
+
+	// Given holds the names of the settings the environment gave a value
+	// (the others take their default, or none): the config panel shows it.
+	Given map[string]bool
+	// Platform is what the platform and the Go runtime say to this process.
+	Platform Platform
+}
+
+// IsSet reports whether the environment gave the setting a value.
+func (c Config) IsSet(name string) bool { return c.Given[name] }
+
+// Platform is what Heroku and the Go runtime put in the environment beside
+// Twelve's own settings. Nobody sets these for Twelve, so they are not in
+// Settings, app.json or the README's table.
+type Platform struct {
+	// Dyno is DYNO, the dyno's name on Heroku ("web.1"), or "".
+	Dyno string
+	// ReleaseVersion is HEROKU_RELEASE_VERSION ("v42") where Heroku's dyno
+	// metadata is on, or "".
+	ReleaseVersion string
+	// GOGC and GOMEMLIMIT are the Go runtime's own settings as given, or
+	// "". The runtime reads them itself; the web process tunes the
+	// collector only where they are unset.
+	GOGC, GOMEMLIMIT string
 }
 
 // OIDC holds the identity provider settings. Sign-in is disabled when
@@ -98,6 +126,13 @@ var Settings = []Setting{
 // Load reads and validates the configuration. It reports every problem at
 // once, each naming the variable and what was expected.
 func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	c.Given = map[string]bool{}
+	for _, s := range Settings {
+		if strings.TrimSpace(getenv(s.Name)) != "" {
+			c.Given[s.Name] = true
+		}
+	}
 	get := func(name string) string {
 		v := strings.TrimSpace(getenv(name))
 		if v == "" {
@@ -112,13 +147,13 @@ func Load(getenv func(string) string) (Config, error) {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	var c Config
 	c.Port = intSetting(get, "PORT", 0, 65535, fail)
-	c.DatabaseURL = get("DATABASE_URL")
-	if c.DatabaseURL == "" {
+	if raw := get("DATABASE_URL"); raw == "" {
 		fail("DATABASE_URL must be set to a PostgreSQL URL (postgres://user:pass@host:5432/db)")
-	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+	} else if u, err := url.Parse(raw); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		fail("DATABASE_URL must be a postgres:// or postgresql:// URL")
+	} else {
+		c.DatabaseURL = secureDatabaseURL(u)
 	}
 
 	if raw := get("SECRET_KEY"); raw == "" {
@@ -176,10 +211,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.InstructorGroup = get("INSTRUCTOR_GROUP")
 
-	c.LogLevel = strings.ToLower(get("LOG_LEVEL"))
-	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
-		fail("LOG_LEVEL must be debug, info, warn or error")
-	}
+	c.LogLevel = logLevel(get("LOG_LEVEL"), fail)
 	c.LogFormat = strings.ToLower(get("LOG_FORMAT"))
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		fail("LOG_FORMAT must be json or text")
@@ -189,15 +221,82 @@ func Load(getenv func(string) string) (Config, error) {
 	c.DrainTimeout = durationSetting(get, "DRAIN_TIMEOUT", fail)
 	c.RequestTimeout = durationSetting(get, "REQUEST_TIMEOUT", fail)
 
+	c.Platform = Platform{
+		Dyno:           strings.TrimSpace(getenv("DYNO")),
+		ReleaseVersion: strings.TrimSpace(getenv("HEROKU_RELEASE_VERSION")),
+		GOGC:           strings.TrimSpace(getenv("GOGC")),
+		GOMEMLIMIT:     strings.TrimSpace(getenv("GOMEMLIMIT")),
+	}
+
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
 	}
 	return c, nil
 }
 
-// IsSet reports whether the variable was given a non-empty value.
-func IsSet(getenv func(string) string, name string) bool {
-	return strings.TrimSpace(getenv(name)) != ""
+// secureDatabaseURL returns u with sslmode=require added when it names no
+// sslmode and its host is neither loopback nor a unix socket, so that a
+// remote database is never reached in plain text by accident; a local one
+// gets sslmode=disable.
+func secureDatabaseURL(u *url.URL) string {
+	q := u.Query()
+	if q.Get("sslmode") != "" {
+		return u.String()
+	}
+	if isLocalHost(u.Hostname()) && isLocalHost(q.Get("host")) {
+		q.Set("sslmode", "disable")
+	} else {
+		q.Set("sslmode", "require")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func isLocalHost(host string) bool {
+	if host == "" || host == "localhost" || strings.HasPrefix(host, "/") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// logLevel parses LOG_LEVEL: one of four names, any case.
+func logLevel(s string, fail func(string, ...any)) slog.Level {
+	levels := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+	l, ok := levels[strings.ToLower(s)]
+	if !ok {
+		fail("LOG_LEVEL must be debug, info, warn or error (got %q)", s)
+	}
+	return l
+}
+
+// Shown is one setting as `twelve admin config` prints it.
+type Shown struct{ Name, Value string }
+
+// Show lists every setting as the environment gives it: its value when
+// harmless, "(set, secret)" for secrets, the default when unset. It shows
+// what Load would refuse too, so that a bad setting can be seen.
+func Show(getenv func(string) string) []Shown {
+	out := make([]Shown, 0, len(Settings))
+	for _, s := range Settings {
+		raw := strings.TrimSpace(getenv(s.Name))
+		var shown string
+		switch {
+		case raw == "" && s.Default != "":
+			shown = s.Default + " (default)"
+		case raw == "":
+			shown = "(unset)"
+		case s.Secret:
+			shown = "(set, secret)"
+		case strings.Contains(raw, "\n") || len(raw) > 200:
+			// PEM certificates and metadata XML: too long to be of use here.
+			shown = fmt.Sprintf("(set, %d bytes)", len(raw))
+		default:
+			shown = raw
+		}
+		out = append(out, Shown{Name: s.Name, Value: shown})
+	}
+	return out
 }
 
 func intSetting(get func(string) string, name string, lo, hi int, fail func(string, ...any)) int {

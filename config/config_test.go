@@ -1,6 +1,8 @@
 package config
 
 import (
+	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +34,7 @@ func TestLoadDefaults(t *testing.T) {
 	if c.OIDC.GroupsClaim != "groups" || c.OIDC.Enabled() {
 		t.Errorf("OIDC = %+v, want groups claim and sign-in disabled", c.OIDC)
 	}
-	if c.LogLevel != "info" || c.LogFormat != "json" {
+	if c.LogLevel != slog.LevelInfo || c.LogFormat != "json" {
 		t.Errorf("log = %s/%s, want info/json", c.LogLevel, c.LogFormat)
 	}
 	if c.DrainTimeout != 25*time.Second || c.RequestTimeout != 20*time.Second || c.DatabasePoolSize != 5 {
@@ -40,6 +42,46 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.BaseURL != nil {
 		t.Errorf("BaseURL = %v, want nil (derived per request)", c.BaseURL)
+	}
+	if diff := cmp.Diff(map[string]bool{"DATABASE_URL": true, "SECRET_KEY": true}, c.Given); diff != "" {
+		t.Errorf("Given (-want +got):\n%s", diff)
+	}
+	if c.IsSet("PORT") || !c.IsSet("SECRET_KEY") {
+		t.Errorf("IsSet(PORT) = %v, IsSet(SECRET_KEY) = %v; want false, true", c.IsSet("PORT"), c.IsSet("SECRET_KEY"))
+	}
+	if c.Platform != (Platform{}) {
+		t.Errorf("Platform = %+v, want nothing from an environment without it", c.Platform)
+	}
+}
+
+// TestLoadReadsTheEnvironmentOnce: everything the process needs from the
+// environment is in Config, read by Load alone: the settings given (never
+// their values, for the config panel), the log level parsed, and what
+// Heroku and the Go runtime put there.
+func TestLoadReadsTheEnvironmentOnce(t *testing.T) {
+	vars := map[string]string{
+		"DATABASE_URL": "postgres://localhost/twelve", "SECRET_KEY": secret,
+		"PORT": "5000", "LOG_LEVEL": "WARN", "INSTRUCTOR_GROUP": "  ", // blank counts as unset
+		"DYNO": "web.2", "HEROKU_RELEASE_VERSION": " v42 ", "GOGC": "off", "GOMEMLIMIT": "1GiB",
+	}
+	var read []string
+	c, err := Load(func(k string) string { read = append(read, k); return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"DATABASE_URL": true, "SECRET_KEY": true, "PORT": true, "LOG_LEVEL": true}, c.Given); diff != "" {
+		t.Errorf("Given (-want +got):\n%s", diff)
+	}
+	if c.LogLevel != slog.LevelWarn {
+		t.Errorf("LogLevel = %v, want WARN", c.LogLevel)
+	}
+	if want := (Platform{Dyno: "web.2", ReleaseVersion: "v42", GOGC: "off", GOMEMLIMIT: "1GiB"}); c.Platform != want {
+		t.Errorf("Platform = %+v, want %+v", c.Platform, want)
+	}
+	for _, k := range []string{"DYNO", "HEROKU_RELEASE_VERSION", "GOGC", "GOMEMLIMIT"} {
+		if !slices.Contains(read, k) {
+			t.Errorf("Load never read %s", k)
+		}
 	}
 }
 
@@ -135,5 +177,27 @@ func TestPortZero(t *testing.T) {
 	c, err := Load(env("PORT", "0", "DATABASE_URL", "postgres://x/y", "SECRET_KEY", secret))
 	if err != nil || c.Port != 0 {
 		t.Errorf("PORT=0: Port %d, error %v; want 0 and no error", c.Port, err)
+	}
+}
+
+// TestShowNeverShowsASecret: `twelve admin config` prints what it is
+// given, except secrets and whole documents, and says which are defaults.
+func TestShowNeverShowsASecret(t *testing.T) {
+	got := map[string]string{}
+	for _, s := range Show(env("DATABASE_URL", "postgres://u:hunter2@db/x", "SECRET_KEY", secret, "INSTRUCTOR_GROUP", "staff",
+		"SAML_SP_CERT", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----")) {
+		got[s.Name] = s.Value
+	}
+	want := map[string]string{
+		"DATABASE_URL": "(set, secret)", "SECRET_KEY": "(set, secret)", "INSTRUCTOR_GROUP": "staff",
+		"SAML_SP_CERT": "(set, 58 bytes)", "PORT": "8080 (default)", "BASE_URL": "(unset)",
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s shown as %q, want %q", name, got[name], w)
+		}
+	}
+	if len(got) != len(Settings) {
+		t.Errorf("%d settings shown, want all %d", len(got), len(Settings))
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/internal/proctest"
+	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
@@ -23,7 +24,7 @@ import (
 const testSecretKey = "course-test-secret-0123456789abcdef-0123"
 
 // testProcess is the process the test apps claim to be.
-var testProcess = Process{
+var testProcess = live.Process{
 	ID: "test-host.4242.18eb", Kind: "web", Host: "test-host", PID: 4242,
 	StartedAt: time.Now().Add(-90 * time.Second),
 	Revision:  "0123456789abcdef0123456789abcdef01234567",
@@ -110,7 +111,7 @@ func newTestApp(t testing.TB, o appOptions) *testApp {
 		logTo = io.MultiWriter(a.logs, o.log)
 	}
 	a.deps = Deps{
-		Config: cfg, Getenv: getenv, Store: a.store, Assets: assets, Course: a.course,
+		Config: cfg, Store: a.store, Assets: assets, Course: a.course,
 		Logger: slog.New(slog.NewJSONHandler(logTo, nil)), Process: testProcess,
 		AdminCommands: []string{"check", "config", "content-check"},
 	}

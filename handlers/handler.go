@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/securecookie"
 	"github.com/labstack/echo/v5"
@@ -16,35 +15,19 @@ import (
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 )
 
-// Process describes the running process, for logs and the live panels.
-type Process struct {
-	ID        string // unique per process start
-	Kind      string // web, release, admin
-	Host      string // dyno name on Heroku, else the host name
-	PID       int
-	StartedAt time.Time
-	// Revision is the VCS revision the binary was built from, or "".
-	Revision string
-	// Addr is the address the listener is bound to, e.g. "[::]:8080".
-	Addr string
-	// StartupDuration is the time from the command starting to the
-	// listener being bound (config, assets, lessons, pool, schema check).
-	StartupDuration time.Duration
-}
-
 // Deps are what the handlers need; cmd/twelve builds them once.
 type Deps struct {
 	Config  config.Config
-	Getenv  func(string) string
 	Store   *store.Store
 	Logger  *slog.Logger
 	Assets  *static.Assets
-	Process Process
+	Process live.Process
 	// SignIn is the OpenID Connect relying party, or nil when
 	// OIDC_ISSUER_URL is unset and sign-in is off.
 	SignIn *auth.RelyingParty
@@ -74,24 +57,21 @@ func (d Deps) check() error {
 
 // Handler holds the dependencies of every route.
 type Handler struct {
-	cfg     config.Config
-	getenv  func(string) string
-	store   *store.Store
-	logger  *slog.Logger
-	assets  *static.Assets
-	process Process
-	signin  *auth.RelyingParty
-	saml    *auth.ServiceProvider
-	cookies *auth.Cookies
-	roles   auth.Policy
-	views   courseViews          // lesson pages, prepared once
-	facts   processFacts         // live-panel facts that cannot change in a process
-	quizzes *quizBook            // current quizzes and every version seen
-	tokens  *quiz.Signer         // attempt tokens
-	pending []securecookie.Codec // submissions held through a sign-in
-	live    liveCache            // lesson panels' recent database readings
-	panels  panelHTML            // lesson panels as last rendered
-	ids     identityCache
+	cfg      config.Config
+	store    *store.Store
+	logger   *slog.Logger
+	assets   *static.Assets
+	revision string // the VCS revision this binary was built from, or ""
+	signin   *auth.RelyingParty
+	saml     *auth.ServiceProvider
+	cookies  *auth.Cookies
+	roles    auth.Policy
+	views    courseViews          // lesson pages, prepared once
+	live     *live.Panels         // the live factor panels
+	quizzes  *quizBook            // current quizzes and every version seen
+	tokens   *quiz.Signer         // attempt tokens
+	pending  []securecookie.Codec // submissions held through a sign-in
+	ids      identityCache
 }
 
 // newHandler holds d for the routes.
@@ -99,22 +79,25 @@ func newHandler(d Deps) (*Handler, error) {
 	if err := d.check(); err != nil {
 		return nil, err
 	}
+	lv, err := live.New(liveOptions(d))
+	if err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
 	h := &Handler{
-		cfg:     d.Config,
-		getenv:  d.Getenv,
-		store:   d.Store,
-		logger:  d.Logger,
-		assets:  d.Assets,
-		process: d.Process,
-		signin:  d.SignIn,
-		saml:    d.SAML,
-		cookies: auth.NewCookies(d.Config.SecretKeys),
-		roles:   auth.Policy{Emails: d.Config.InstructorEmails, Group: d.Config.InstructorGroup},
-		views:   newCourseViews(d.Course),
-		facts:   newProcessFacts(d, readBuildInfo()),
-		quizzes: newQuizBook(d.Course.Quizzes(), d.Store),
-		tokens:  mustSigner(d.Config.SecretKeys),
-		pending: pendingCodecs(d.Config.SecretKeys),
+		cfg:      d.Config,
+		store:    d.Store,
+		logger:   d.Logger,
+		assets:   d.Assets,
+		revision: d.Process.Revision,
+		signin:   d.SignIn,
+		saml:     d.SAML,
+		cookies:  auth.NewCookies(d.Config.SecretKeys),
+		roles:    auth.Policy{Emails: d.Config.InstructorEmails, Group: d.Config.InstructorGroup},
+		views:    newCourseViews(d.Course),
+		live:     lv,
+		quizzes:  newQuizBook(d.Course.Quizzes(), d.Store),
+		tokens:   mustSigner(d.Config.SecretKeys),
+		pending:  pendingCodecs(d.Config.SecretKeys),
 	}
 	shells, err := h.prerenderLessons()
 	if err != nil {
@@ -122,6 +105,23 @@ func newHandler(d Deps) (*Handler, error) {
 	}
 	h.views.shells = shells
 	return h, nil
+}
+
+// liveOptions are the live panels' share of d. An interface holding a nil
+// pointer is not nil, so absent services are left out, not passed as nil.
+func liveOptions(d Deps) live.Options {
+	o := live.Options{
+		Config: d.Config, Logger: d.Logger, Process: d.Process,
+		Course: d.Course, AdminCommands: d.AdminCommands,
+	}
+	if d.Store != nil {
+		cc := d.Store.Pool().Config().ConnConfig
+		o.Store, o.Database = d.Store, live.Database{Host: cc.Host, Port: cc.Port}
+	}
+	if d.SAML != nil {
+		o.SAML = d.SAML
+	}
+	return o
 }
 
 // New builds the router with its middleware and routes. It fails when a

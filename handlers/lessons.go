@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
@@ -72,6 +71,19 @@ func nestTOC(hs []content.Heading) []views.TOCEntry {
 	return toc
 }
 
+// courseOrEmbedded is the course New serves: the one given, or else the
+// one embedded in the binary, which the content tests keep valid.
+func courseOrEmbedded(c *content.Course) *content.Course {
+	if c != nil {
+		return c
+	}
+	c, err := content.Load(content.Embedded())
+	if err != nil {
+		panic(fmt.Sprintf("handlers: the embedded course is invalid:\n%v", err))
+	}
+	return c
+}
+
 // prerenderLessons renders every lesson page once, at start-up, around its
 // per-request parts: the viewer in the header and the live panel. A
 // request then writes those bytes and renders only the parts.
@@ -81,8 +93,7 @@ func (h *Handler) prerenderLessons() (map[string]*views.Shell, error) {
 		p := h.pageAt(h.views.titles[slug], views.LessonURL(slug))
 		p.Description = v.Lesson.Summary
 		// What the panel shows around its facts is fixed per lesson.
-		v.Panel = views.FactorPanel{Number: v.Lesson.Number, Numeral: v.Lesson.Numeral, Slug: slug,
-			Title: v.Lesson.Title, Shows: factors[v.Lesson.Number-1].shows}
+		v.Panel = h.live.Frame(v.Lesson.Number)
 		s, err := views.Prerender(views.LessonPage(p, v))
 		if err != nil {
 			return nil, fmt.Errorf("handlers: prerender lesson %s: %w", slug, err)
@@ -100,12 +111,11 @@ func (h *Handler) showLesson(c *echo.Context) error {
 	if !ok {
 		return errNotFound
 	}
-	now := time.Now()
-	facts, err := h.lessonPanel(c, h.views.lessons[slug].Lesson.Number, now)
+	facts, at, err := h.live.Lesson(c.Request().Context(), liveRequest(c), h.views.lessons[slug].Lesson.Number)
 	if err != nil {
-		return fmt.Errorf("render panel: %w", err)
+		return err
 	}
 	return h.renderShell(c, http.StatusOK, shell, views.Fills{
-		Page: h.page(c, h.views.titles[slug]), Panel: facts, PanelTime: panelTime(now),
+		Page: h.page(c, h.views.titles[slug]), Panel: facts, PanelTime: at,
 	})
 }

@@ -240,24 +240,39 @@ func TestUnknownLessonIsNotFound(t *testing.T) {
 }
 
 // BenchmarkLessonPage measures a lesson page through the real router and
-// middleware: "codebase" has a panel computed in memory; "backing-services"
-// pings the database and asks its version on every request;
-// "build-release-run" pings it and reads the last migration.
+// middleware, signed out: the twelve lessons in turn, as
+// scripts/bench/lesson.sh asks for them, and three on their own: "codebase"
+// has a panel computed in memory; "backing-services" pings the database and
+// asks its version; "build-release-run" pings it and reads the last
+// migration (both at most once a second: live.dbFactsTTL).
 //
 //	go test ./handlers -run '^$' -bench LessonPage -benchmem
 func BenchmarkLessonPage(b *testing.B) {
 	app := newCourseAppLogging(b, nil, nil, io.Discard)
-	for _, slug := range []string{"codebase", "backing-services", "build-release-run"} {
-		b.Run(slug, func(b *testing.B) {
-			req := httptest.NewRequest(http.MethodGet, "/lessons/"+slug, nil).WithContext(context.Background())
-			b.ReportAllocs()
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				app.e.ServeHTTP(w, req)
-				if w.Code != http.StatusOK {
-					b.Fatalf("GET /lessons/%s = %d", slug, w.Code)
-				}
+	serve := func(b *testing.B, reqs []*http.Request) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			req := reqs[i%len(reqs)]
+			w := httptest.NewRecorder()
+			app.e.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Fatalf("GET %s = %d", req.URL, w.Code)
 			}
-		})
+			i++
+		}
+	}
+	lesson := func(slug string) *http.Request {
+		return httptest.NewRequest(http.MethodGet, "/lessons/"+slug, nil).WithContext(context.Background())
+	}
+	b.Run("all twelve", func(b *testing.B) {
+		var reqs []*http.Request
+		for _, slug := range content.Slugs() {
+			reqs = append(reqs, lesson(slug))
+		}
+		serve(b, reqs)
+	})
+	for _, slug := range []string{"codebase", "backing-services", "build-release-run"} {
+		b.Run(slug, func(b *testing.B) { serve(b, []*http.Request{lesson(slug)}) })
 	}
 }

@@ -71,7 +71,7 @@ func (h *Handler) pageAt(title, path string) views.Page {
 		Path:          path,
 		Stylesheet:    h.assets.Path("style.css"),
 		Script:        h.assets.Path("app.js"),
-		Revision:      shortRevision(h.process.Revision),
+		Revision:      shortRevision(h.revision),
 		SignInEnabled: h.cfg.SignInEnabled(),
 	}
 }

@@ -263,12 +263,3 @@ func crossSiteMode(secure bool) http.SameSite {
 	}
 	return http.SameSiteDefaultMode
 }
-
-// samlIssuerFact names the SAML identity provider on the backing-services
-// panels: its entity ID once its metadata is loaded.
-func (r *liveRequest) samlIssuerFact() views.Fact {
-	if id := r.h.saml.IDPEntityID(); id != "" {
-		return factCode("issuer", "Identity provider (SAML entity ID)", id)
-	}
-	return views.Fact{Key: "issuer", Label: "Identity provider (SAML)", Value: "metadata not loaded yet", State: "bad"}
-}

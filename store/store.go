@@ -6,8 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -32,15 +30,13 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 // Pool returns the underlying pool.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Open connects a pool to databaseURL with at most maxConns connections. It
-// does not wait for the database to answer: a process starts even while its
-// database is down, and /readyz says so.
+// Open connects a pool to databaseURL with at most maxConns connections.
+// The URL is dialled as given: config.Load has validated DATABASE_URL and
+// made its sslmode explicit. Open does not wait for the database to
+// answer: a process starts even while its database is down, and /readyz
+// says so.
 func Open(ctx context.Context, databaseURL string, maxConns int) (*pgxpool.Pool, error) {
-	u, err := SecureURL(databaseURL)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := pgxpool.ParseConfig(u)
+	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, errors.New("store: DATABASE_URL could not be parsed")
 	}
@@ -52,35 +48,6 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*pgxpool.Pool,
 		return nil, fmt.Errorf("store: open pool: %w", err)
 	}
 	return pool, nil
-}
-
-// SecureURL returns databaseURL with sslmode=require added when it names no
-// sslmode and its host is neither loopback nor a unix socket, so that a
-// remote database is never reached in plain text by accident.
-func SecureURL(databaseURL string) (string, error) {
-	u, err := url.Parse(databaseURL)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", errors.New("store: DATABASE_URL must be a postgres:// URL")
-	}
-	q := u.Query()
-	if q.Get("sslmode") != "" {
-		return databaseURL, nil
-	}
-	if isLocalHost(u.Hostname()) && isLocalHost(q.Get("host")) {
-		q.Set("sslmode", "disable")
-	} else {
-		q.Set("sslmode", "require")
-	}
-	u.RawQuery = q.Encode()
-	return u.String(), nil
-}
-
-func isLocalHost(host string) bool {
-	if host == "" || host == "localhost" || strings.HasPrefix(host, "/") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Ping checks the database answers within the context's deadline.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/twelve-course/twelve/config"
@@ -130,23 +129,8 @@ func adminConfig(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	_, loadErr := config.Load(getenv)
-	for _, s := range config.Settings {
-		raw := strings.TrimSpace(getenv(s.Name))
-		var shown string
-		switch {
-		case raw == "" && s.Default != "":
-			shown = s.Default + " (default)"
-		case raw == "":
-			shown = "(unset)"
-		case s.Secret:
-			shown = "(set, secret)"
-		case strings.Contains(raw, "\n") || len(raw) > 200:
-			// PEM certificates and metadata XML: too long to be of use here.
-			shown = fmt.Sprintf("(set, %d bytes)", len(raw))
-		default:
-			shown = raw
-		}
-		fmt.Fprintf(stdout, "%-20s %s\n", s.Name, shown)
+	for _, s := range config.Show(getenv) {
+		fmt.Fprintf(stdout, "%-20s %s\n", s.Name, s.Value)
 	}
 	return loadErr
 }

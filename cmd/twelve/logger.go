@@ -9,9 +9,7 @@ import (
 
 // newLogger writes one event per line to stdout (factor XI).
 func newLogger(cfg config.Config, stdout io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "text" {
 		return slog.New(slog.NewTextHandler(stdout, opts))
 	}

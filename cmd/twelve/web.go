@@ -21,6 +21,7 @@ import (
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/handlers"
+	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 )
@@ -43,7 +44,7 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	logger := newLogger(cfg, stdout)
-	tuneGC(getenv)
+	tuneGC(cfg.Platform)
 	assets, err := static.Load()
 	if err != nil {
 		return err
@@ -78,7 +79,7 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	proc := newProcess("web", getenv, started)
+	proc := newProcess("web", cfg.Platform, started)
 	proc.Addr = ln.Addr().String()
 	proc.StartupDuration = time.Since(started)
 	// Discovery runs in the background, retried while the provider is down,
@@ -92,7 +93,7 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 		go samlSP.FetchMetadata(ctx)
 	}
 	e, err := handlers.New(handlers.Deps{
-		Config: cfg, Getenv: getenv, Store: st, Logger: logger, Assets: assets, Process: proc,
+		Config: cfg, Store: st, Logger: logger, Assets: assets, Process: proc,
 		SignIn: signin, SAML: samlSP, Course: course, AdminCommands: adminCommandNames(),
 	})
 	if err != nil {
@@ -142,11 +143,11 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 // (docs/PERFORMANCE.md). The soft limit keeps a spike from growing the
 // heap five-fold past what a 512 MB dyno holds: near it, Go collects
 // sooner whatever GOGC says.
-func tuneGC(getenv func(string) string) {
-	if getenv("GOGC") == "" {
+func tuneGC(p config.Platform) {
+	if p.GOGC == "" {
 		debug.SetGCPercent(400)
 	}
-	if getenv("GOMEMLIMIT") == "" {
+	if p.GOMEMLIMIT == "" {
 		debug.SetMemoryLimit(384 << 20)
 	}
 }
@@ -211,7 +212,7 @@ func checkSchema(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) e
 	}
 }
 
-func heartbeat(ctx context.Context, st *store.Store, p handlers.Process, logger *slog.Logger) {
+func heartbeat(ctx context.Context, st *store.Store, p live.Process, logger *slog.Logger) {
 	rec := store.Process{ID: p.ID, Kind: p.Kind, Host: p.Host, PID: p.PID, StartedAt: p.StartedAt}
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
@@ -230,13 +231,13 @@ func heartbeat(ctx context.Context, st *store.Store, p handlers.Process, logger 
 }
 
 // newProcess describes this process: on Heroku the dyno name, else the host.
-func newProcess(kind string, getenv func(string) string, started time.Time) handlers.Process {
-	host := getenv("DYNO")
+func newProcess(kind string, p config.Platform, started time.Time) live.Process {
+	host := p.Dyno
 	if host == "" {
 		host, _ = os.Hostname()
 	}
 	pid := os.Getpid()
-	return handlers.Process{
+	return live.Process{
 		ID:        fmt.Sprintf("%s.%d.%x", host, pid, started.UnixNano()),
 		Kind:      kind,
 		Host:      host,

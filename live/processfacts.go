@@ -1,4 +1,4 @@
-package handlers
+package live
 
 import (
 	"fmt"
@@ -32,10 +32,10 @@ type processFacts struct {
 	dbLocal bool
 }
 
-// newProcessFacts reads the facts from d and info, this binary's build
+// newProcessFacts reads the facts from o and info, this binary's build
 // information (nil when it has none).
-func newProcessFacts(d Deps, info *debug.BuildInfo) processFacts {
-	f := processFacts{goVersion: runtime.Version(), adminCommands: slices.Clone(d.AdminCommands)}
+func newProcessFacts(o Options, info *debug.BuildInfo) processFacts {
+	f := processFacts{goVersion: runtime.Version(), adminCommands: slices.Clone(o.AdminCommands)}
 	f.latestSchema, _ = store.LatestVersion()
 	vcsRevision := false
 	if info != nil {
@@ -62,26 +62,20 @@ func newProcessFacts(d Deps, info *debug.BuildInfo) processFacts {
 	switch {
 	case vcsRevision:
 		f.revisionSource = "go build, from the Git checkout (vcs.revision in the binary's build information)"
-	case d.Process.Revision != "":
+	case o.Process.Revision != "":
 		f.revisionSource = "the linker (-X main.revision), as Heroku's Go buildpack sets it from GO_LINKER_SYMBOL and GO_LINKER_VALUE"
 	default:
 		f.revisionSource = "nothing: this binary was built without VCS stamping (-buildvcs=false) and without a linker-set revision"
 	}
 	f.dbHost, f.dbLocal = "none attached", false
-	if d.Store != nil {
-		cc := d.Store.Pool().Config().ConnConfig
-		f.dbHost, f.dbLocal = maskHost(cc.Host), isLocalHost(cc.Host)
-		if !strings.HasPrefix(cc.Host, "/") && cc.Port != 0 {
-			f.dbHost += ", port " + strconv.Itoa(int(cc.Port))
+	if o.Store != nil {
+		db := o.Database
+		f.dbHost, f.dbLocal = maskHost(db.Host), isLocalHost(db.Host)
+		if !strings.HasPrefix(db.Host, "/") && db.Port != 0 {
+			f.dbHost += ", port " + strconv.Itoa(int(db.Port))
 		}
 	}
 	return f
-}
-
-// readBuildInfo is this binary's build information, or nil.
-func readBuildInfo() *debug.BuildInfo {
-	info, _ := debug.ReadBuildInfo()
-	return info
 }
 
 // maskHost hides which machine a database runs on while keeping what a

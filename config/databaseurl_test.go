@@ -1,4 +1,4 @@
-package store_test
+package config
 
 import (
 	"net/url"
@@ -6,13 +6,12 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/twelve-course/twelve/store"
 )
 
-// TestSecureURL checks a DATABASE_URL without sslmode is reached over TLS,
-// with no plaintext fallback, unless the database is on this machine.
-func TestSecureURL(t *testing.T) {
+// TestSecureDatabaseURL checks a DATABASE_URL without sslmode is reached
+// over TLS, with no plaintext fallback, unless the database is on this
+// machine.
+func TestSecureDatabaseURL(t *testing.T) {
 	tests := []struct {
 		name, in    string
 		wantSSLMode string
@@ -37,16 +36,17 @@ func TestSecureURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := store.SecureURL(tt.in)
+			c, err := Load(env("DATABASE_URL", tt.in, "SECRET_KEY", secret))
 			if err != nil {
-				t.Fatalf("SecureURL(%q): %v", tt.in, err)
+				t.Fatalf("Load with DATABASE_URL=%q: %v", tt.in, err)
 			}
+			got := c.DatabaseURL
 			u, err := url.Parse(got)
 			if err != nil {
-				t.Fatalf("SecureURL(%q) = %q, not a URL: %v", tt.in, got, err)
+				t.Fatalf("DatabaseURL from %q = %q, not a URL: %v", tt.in, got, err)
 			}
 			if mode := u.Query().Get("sslmode"); mode != tt.wantSSLMode {
-				t.Errorf("SecureURL(%q) = %q: sslmode %q, want %q", tt.in, got, mode, tt.wantSSLMode)
+				t.Errorf("DatabaseURL from %q = %q: sslmode %q, want %q", tt.in, got, mode, tt.wantSSLMode)
 			}
 			// What pgx makes of it: TLS on every attempt, or on none.
 			pc, err := pgconn.ParseConfig(got)
@@ -64,11 +64,11 @@ func TestSecureURL(t *testing.T) {
 			switch tt.wantSSLMode {
 			case "require", "verify-full":
 				if plain > 0 && !socketOnly(pc) {
-					t.Errorf("SecureURL(%q) = %q: pgx may connect in plain text (%d of %d attempts)", tt.in, got, plain, plain+tls)
+					t.Errorf("DatabaseURL from %q = %q: pgx may connect in plain text (%d of %d attempts)", tt.in, got, plain, plain+tls)
 				}
 			case "disable":
 				if tls > 0 {
-					t.Errorf("SecureURL(%q) = %q: pgx would try TLS on a local connection", tt.in, got)
+					t.Errorf("DatabaseURL from %q = %q: pgx would try TLS on a local connection", tt.in, got)
 				}
 			}
 			// Everything but sslmode is left as it was.
@@ -78,7 +78,7 @@ func TestSecureURL(t *testing.T) {
 				q.Del("sslmode")
 			}
 			if u.Scheme != in.Scheme || u.User.String() != in.User.String() || u.Host != in.Host || u.Path != in.Path || q.Encode() != in.Query().Encode() {
-				t.Errorf("SecureURL(%q) = %q, changed more than sslmode", tt.in, got)
+				t.Errorf("DatabaseURL from %q = %q, changed more than sslmode", tt.in, got)
 			}
 		})
 	}
@@ -98,10 +98,10 @@ func socketOnly(pc *pgconn.Config) bool {
 	return true
 }
 
-func TestSecureURLRejectsOtherSchemes(t *testing.T) {
+func TestLoadRefusesOtherDatabaseSchemes(t *testing.T) {
 	for _, in := range []string{"mysql://u@db.example.com/twelve", "db.example.com:5432", "://"} {
-		if got, err := store.SecureURL(in); err == nil {
-			t.Errorf("SecureURL(%q) = %q, want an error", in, got)
+		if c, err := Load(env("DATABASE_URL", in, "SECRET_KEY", secret)); err == nil || !strings.Contains(err.Error(), "DATABASE_URL must be a postgres:// or postgresql:// URL") {
+			t.Errorf("Load with DATABASE_URL=%q = %q, %v; want the scheme refused", in, c.DatabaseURL, err)
 		}
 	}
 }

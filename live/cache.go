@@ -1,4 +1,4 @@
-package handlers
+package live
 
 import (
 	"bytes"
@@ -8,8 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/labstack/echo/v5"
 
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
@@ -21,8 +19,8 @@ import (
 // the reading is. /factors reads everything afresh for each request.
 const dbFactsTTL = time.Second
 
-// liveCache holds the live panels' latest database readings.
-type liveCache struct {
+// readings holds the live panels' latest database readings.
+type readings struct {
 	ping      cached[time.Duration]
 	version   cached[string]
 	migration cached[store.Migration]
@@ -55,7 +53,7 @@ func (c *cached[T]) get(now time.Time, ttl time.Duration, fetch func() (T, error
 // lends a recent one when r reuses readings (lesson pages). A shared
 // reading runs on a context of its own, so a visitor who goes away cannot
 // spoil it for everyone else.
-func read[T any](r *liveRequest, c *cached[T], fetch func(context.Context) (T, error)) (T, error) {
+func read[T any](r *request, c *cached[T], fetch func(context.Context) (T, error)) (T, error) {
 	v, at, err := c.get(r.now, dbFactsTTL, func() (T, error) {
 		if !r.reuse {
 			return fetch(r.ctx)
@@ -72,7 +70,7 @@ func read[T any](r *liveRequest, c *cached[T], fetch func(context.Context) (T, e
 
 // readAgeFact says when the database facts of a lesson panel were read,
 // which, set beside the panel's "as of" time, is how old they are.
-func (r *liveRequest) readAgeFact() (string, bool) {
+func (r *request) readAgeFact() (string, bool) {
 	if !r.reuse || r.readAt.IsZero() {
 		return "", false
 	}
@@ -97,22 +95,27 @@ type memoPanel struct {
 	html []byte
 }
 
-// lessonPanel returns a lesson's live panel facts as HTML, as of now. Within
-// one second the requests that see the same panel share one computation;
-// its database facts are read at most once per dbFactsTTL (see read).
-func (h *Handler) lessonPanel(c *echo.Context, number int, now time.Time) ([]byte, error) {
-	key := memoKey{second: now.Unix(), signedIn: viewerOf(c) != nil, host: c.Request().Host, scheme: c.Scheme()}
-	memo := &h.panels.memo[number]
+// Lesson returns the facts of lesson panel number (1..12) as HTML, as of
+// now, and that time as a panel says it. Within one second the requests
+// that see the same panel share one computation; its database facts are
+// read at most once per dbFactsTTL (see read).
+func (p *Panels) Lesson(ctx context.Context, r Request, number int) (facts []byte, at string, err error) {
+	now := time.Now()
+	key := memoKey{second: now.Unix(), signedIn: r.SignedIn, host: r.Host, scheme: r.Scheme}
+	memo := &p.html.memo[number]
 	if !perRequestPanel[number] {
 		if m := memo.Load(); m != nil && m.key == key {
-			return m.html, nil
+			return m.html, Time(now), nil
 		}
 	}
-	html, err := h.panels.facts(h.computePanels(c, &h.live, now, number)[0])
-	if err == nil && !perRequestPanel[number] {
+	html, err := p.html.facts(p.compute(ctx, r, true, now, number)[0])
+	if err != nil {
+		return nil, "", fmt.Errorf("live: render panel %d: %w", number, err)
+	}
+	if !perRequestPanel[number] {
 		memo.Store(&memoPanel{key: key, html: html})
 	}
-	return html, err
+	return html, Time(now), nil
 }
 
 // panelHTML keeps each lesson panel's facts as last rendered. Most facts
@@ -121,7 +124,7 @@ func (h *Handler) lessonPanel(c *echo.Context, number int, now time.Time) ([]byt
 // last one and reuse its bytes; only a changed panel is rendered again.
 type panelHTML struct {
 	last [13]atomic.Pointer[renderedPanel] // by factor number, 1..12
-	memo [13]atomic.Pointer[memoPanel]     // see lessonPanel
+	memo [13]atomic.Pointer[memoPanel]     // see Panels.Lesson
 }
 
 type renderedPanel struct {
