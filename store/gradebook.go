@@ -128,11 +128,11 @@ FROM gradebook gb JOIN users u ON u.id = gb.user_id`
 	// between walking an index in order and sorting the few matches.
 	rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
-		return GradebookPage{}, fmt.Errorf("store: gradebook: %w", err)
+		return GradebookPage{}, opError("gradebook", err)
 	}
 	list, err := pgx.CollectRows(rows, scanGradebookRow)
 	if err != nil {
-		return GradebookPage{}, fmt.Errorf("store: gradebook: %w", err)
+		return GradebookPage{}, opError("gradebook", err)
 	}
 	page := GradebookPage{}
 	more := len(list) > limit
@@ -182,7 +182,7 @@ func (s *Store) CountStudents(ctx context.Context, filter string, upTo int) (int
 	}
 	var n int
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (`+sql+`) AS matches`, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count students: %w", err)
+		return 0, opError("count students", err)
 	}
 	return n, nil
 }
@@ -203,20 +203,20 @@ const studentsOnly = `NOT u.instructor`
 func (s *Store) EachGradebookRow(ctx context.Context, fn func(GradebookRow) error) error {
 	rows, err := s.pool.Query(ctx, gradebookExportSQL)
 	if err != nil {
-		return fmt.Errorf("store: gradebook export: %w", err)
+		return opError("gradebook export", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		r, err := scanGradebookRow(rows)
 		if err != nil {
-			return fmt.Errorf("store: gradebook export: %w", err)
+			return opError("gradebook export", err)
 		}
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: gradebook export: %w", err)
+		return opError("gradebook export", err)
 	}
 	return nil
 }
@@ -228,14 +228,14 @@ SELECT u.id, u.name, u.email, gb.grades, gb.passed, gb.total, lower(u.name), 0::
 FROM gradebook gb JOIN users u ON u.id = gb.user_id
 WHERE u.id = $1`, userID)
 	if err != nil {
-		return GradebookRow{}, fmt.Errorf("store: gradebook row: %w", err)
+		return GradebookRow{}, opError("gradebook row", err)
 	}
 	r, err := pgx.CollectExactlyOneRow(rows, scanGradebookRow)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return GradebookRow{}, ErrNotFound
 	}
 	if err != nil {
-		return GradebookRow{}, fmt.Errorf("store: gradebook row: %w", err)
+		return GradebookRow{}, opError("gradebook row", err)
 	}
 	return r, nil
 }

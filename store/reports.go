@@ -145,11 +145,11 @@ func (s *Store) Overview(ctx context.Context) (map[string]LessonSummary, Cohort,
 	var c Cohort
 	rows, err := s.pool.Query(ctx, lessonSummariesSQL)
 	if err != nil {
-		return nil, c, fmt.Errorf("store: overview: %w", err)
+		return nil, c, opError("overview", err)
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[LessonSummary])
 	if err != nil {
-		return nil, c, fmt.Errorf("store: overview: %w", err)
+		return nil, c, opError("overview", err)
 	}
 	byQuiz := make(map[string]LessonSummary, len(list))
 	for _, l := range list {
@@ -157,11 +157,11 @@ func (s *Store) Overview(ctx context.Context) (map[string]LessonSummary, Cohort,
 	}
 	err = s.pool.QueryRow(ctx, cohortSQL).Scan(&c.Students, &c.Active, &c.Completed, &c.MeanTotal)
 	if err != nil {
-		return nil, c, fmt.Errorf("store: overview: %w", err)
+		return nil, c, opError("overview", err)
 	}
 	rows, err = s.pool.Query(ctx, totalBandsSQL)
 	if err != nil {
-		return nil, c, fmt.Errorf("store: overview: %w", err)
+		return nil, c, opError("overview", err)
 	}
 	var band, n int
 	_, err = pgx.ForEachRow(rows, []any{&band, &n}, func() error {
@@ -171,7 +171,7 @@ func (s *Store) Overview(ctx context.Context) (map[string]LessonSummary, Cohort,
 		return nil
 	})
 	if err != nil {
-		return nil, c, fmt.Errorf("store: overview: %w", err)
+		return nil, c, opError("overview", err)
 	}
 	return byQuiz, c, nil
 }
@@ -191,13 +191,13 @@ const (
 func (s *Store) EachScoredAttempt(ctx context.Context, quizSlug string, all bool, fn func(quiz.ScoredAttempt) error) error {
 	rows, err := s.pool.Query(ctx, itemQuestionsSQL, quizSlug)
 	if err != nil {
-		return fmt.Errorf("store: item questions: %w", err)
+		return opError("item questions", err)
 	}
 	names := map[int32]string{}
 	var id int32
 	var name string
 	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { names[id] = name; return nil }); err != nil {
-		return fmt.Errorf("store: item questions: %w", err)
+		return opError("item questions", err)
 	}
 	sql := firstAttemptItemsSQL
 	if all {
@@ -205,7 +205,7 @@ func (s *Store) EachScoredAttempt(ctx context.Context, quizSlug string, all bool
 	}
 	rows, err = s.pool.Query(ctx, sql, quizSlug)
 	if err != nil {
-		return fmt.Errorf("store: attempt items: %w", err)
+		return opError("attempt items", err)
 	}
 	var questions []int32
 	var fractions []float64
@@ -238,7 +238,7 @@ func (s *Store) EachScoredAttempt(ctx context.Context, quizSlug string, all bool
 		return fn(a)
 	})
 	if err != nil {
-		return fmt.Errorf("store: attempt items: %w", err)
+		return opError("attempt items", err)
 	}
 	return nil
 }

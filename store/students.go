@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -16,7 +15,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 		return User{}, ErrNotFound
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("store: user: %w", err)
+		return User{}, opError("user", err)
 	}
 	return u, nil
 }

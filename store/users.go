@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -33,7 +32,7 @@ func (s *Store) UpsertUser(ctx context.Context, issuer, subject, email, name str
 	rows, _ := s.pool.Query(ctx, upsertUserSQL, issuer, subject, email, name)
 	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User])
 	if err != nil {
-		return User{}, fmt.Errorf("store: upsert user: %w", err)
+		return User{}, opError("upsert user", err)
 	}
 	return u, nil
 }
@@ -49,7 +48,7 @@ func (s *Store) HasInstructorGrant(ctx context.Context, email string) (bool, err
 	}
 	var ok bool
 	if err := s.pool.QueryRow(ctx, hasInstructorGrantSQL, email).Scan(&ok); err != nil {
-		return false, fmt.Errorf("store: instructor grant: %w", err)
+		return false, opError("instructor grant", err)
 	}
 	return ok, nil
 }
@@ -70,7 +69,7 @@ func (s *Store) GrantInstructor(ctx context.Context, email string) (added bool, 
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("store: grant instructor: %w", err)
+		return false, opError("grant instructor", err)
 	}
 	return added, nil
 }
@@ -80,7 +79,7 @@ func (s *Store) GrantInstructor(ctx context.Context, email string) (added bool, 
 func (s *Store) SetInstructor(ctx context.Context, userID int64, instructor bool) error {
 	_, err := s.pool.Exec(ctx, `UPDATE users SET instructor = $2 WHERE id = $1 AND instructor <> $2`, userID, instructor)
 	if err != nil {
-		return fmt.Errorf("store: set instructor: %w", err)
+		return opError("set instructor", err)
 	}
 	return nil
 }
@@ -92,7 +91,7 @@ const revokeInstructorSQL = `DELETE FROM instructor_grants WHERE email = $1`
 func (s *Store) RevokeInstructor(ctx context.Context, email string) (removed bool, err error) {
 	tag, err := s.pool.Exec(ctx, revokeInstructorSQL, normalEmail(email))
 	if err != nil {
-		return false, fmt.Errorf("store: revoke instructor: %w", err)
+		return false, opError("revoke instructor", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
