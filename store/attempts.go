@@ -248,9 +248,32 @@ type Grade struct {
 	Passed   bool    `db:"passed"`
 }
 
+// Grades are computed once, by the quiz's grading method, in the
+// transaction that stores an attempt (SaveAttempt); every page that shows a
+// grade reads the stored one, so they agree even after the quiz's grading
+// settings change.
+const (
+	gradesOfSQL = `SELECT quiz, attempts, grade, passed FROM grades WHERE user_id = $1`
+	gradeOfSQL  = gradesOfSQL + ` AND quiz = $2`
+)
+
+// GradeOf returns a student's grade for one quiz, or ErrNotFound before
+// their first attempt.
+func (s *Store) GradeOf(ctx context.Context, userID int64, quizSlug string) (Grade, error) {
+	rows, _ := s.pool.Query(ctx, gradeOfSQL, userID, quizSlug)
+	g, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Grade])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Grade{}, ErrNotFound
+	}
+	if err != nil {
+		return Grade{}, opError("grade of user", err)
+	}
+	return g, nil
+}
+
 // GradesOf returns a student's grades by quiz slug.
 func (s *Store) GradesOf(ctx context.Context, userID int64) (map[string]Grade, error) {
-	rows, err := s.pool.Query(ctx, `SELECT quiz, attempts, grade, passed FROM grades WHERE user_id = $1`, userID)
+	rows, err := s.pool.Query(ctx, gradesOfSQL, userID)
 	if err != nil {
 		return nil, opError("grades of user", err)
 	}
