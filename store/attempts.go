@@ -300,7 +300,7 @@ type QuizVersion struct {
 func (s *Store) SaveQuizVersions(ctx context.Context, vs []QuizVersion) error {
 	batch := &pgx.Batch{}
 	for _, v := range vs {
-		batch.Queue(`INSERT INTO quiz_versions (hash, quiz, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`, v.Hash, v.Quiz, v.Body)
+		batch.Queue(saveVersionSQL, v.Hash, v.Quiz, v.Body)
 	}
 	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
 		return opError("save quiz versions", err)

@@ -120,8 +120,7 @@ func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage,
 	if text {
 		keyText, keyNumber = expr, "0::float8"
 	}
-	sql := `SELECT u.id, u.name, u.email, gb.grades, gb.passed, gb.total, ` + keyText + `, ` + keyNumber + `
-FROM gradebook gb JOIN users u ON u.id = gb.user_id`
+	sql := `SELECT ` + gradebookColumns + `, ` + keyText + `, ` + keyNumber + "\n" + gradebookFrom
 	sql += "\nWHERE " + strings.Join(where, " AND ")
 	sql += fmt.Sprintf("\nORDER BY %s %s, %s %s\nLIMIT %d", expr, dir, id, dir, limit+1)
 	// Planned for these very values: how many names match a filter decides
@@ -150,6 +149,15 @@ FROM gradebook gb JOIN users u ON u.id = gb.user_id`
 	page.Rows = list
 	return page, nil
 }
+
+// A gradebook row is read as scanGradebookRow scans it: gradebookColumns,
+// then the row's cursor key (a text and a number, see Cursor), from
+// gradebookFrom. byNameRowsSQL reads rows keyed by name.
+const (
+	gradebookColumns = `u.id, u.name, u.email, gb.grades, gb.passed, gb.total`
+	gradebookFrom    = `FROM gradebook gb JOIN users u ON u.id = gb.user_id`
+	byNameRowsSQL    = `SELECT ` + gradebookColumns + `, lower(u.name), 0::float8 ` + gradebookFrom
+)
 
 func scanGradebookRow(row pgx.CollectableRow) (GradebookRow, error) {
 	var r GradebookRow
@@ -187,9 +195,7 @@ func (s *Store) CountStudents(ctx context.Context, filter string, upTo int) (int
 	return n, nil
 }
 
-const gradebookExportSQL = `
-SELECT u.id, u.name, u.email, gb.grades, gb.passed, gb.total, lower(u.name), 0::float8
-FROM gradebook gb JOIN users u ON u.id = gb.user_id
+const gradebookExportSQL = byNameRowsSQL + `
 WHERE ` + studentsOnly + `
 ORDER BY lower(u.name), u.id`
 
@@ -221,12 +227,12 @@ func (s *Store) EachGradebookRow(ctx context.Context, fn func(GradebookRow) erro
 	return nil
 }
 
+const gradebookRowOfSQL = byNameRowsSQL + `
+WHERE u.id = $1`
+
 // GradebookRowOf returns one student's gradebook row.
 func (s *Store) GradebookRowOf(ctx context.Context, userID int64) (GradebookRow, error) {
-	rows, err := s.pool.Query(ctx, `
-SELECT u.id, u.name, u.email, gb.grades, gb.passed, gb.total, lower(u.name), 0::float8
-FROM gradebook gb JOIN users u ON u.id = gb.user_id
-WHERE u.id = $1`, userID)
+	rows, err := s.pool.Query(ctx, gradebookRowOfSQL, userID)
 	if err != nil {
 		return GradebookRow{}, opError("gradebook row", err)
 	}

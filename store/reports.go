@@ -18,24 +18,9 @@ import (
 // a bulk load.
 
 // refreshGradebookSQL recomputes the gradebook rows of the users $1 from
-// their grades. migrations/00002_reports.sql runs the same statement for
-// every user.
-const refreshGradebookSQL = `
-INSERT INTO gradebook (user_id, grades, passed, total, attempted, passes, updated_at)
-SELECT u.id,
-       array_agg(g.grade ORDER BY l.position),
-       array_agg(g.passed ORDER BY l.position),
-       coalesce(sum(g.grade), 0) / count(*),
-       count(g.grade),
-       count(*) FILTER (WHERE g.passed),
-       now()
-FROM unnest($1::bigint[]) AS u(id)
-CROSS JOIN lessons l
-LEFT JOIN grades g ON g.user_id = u.id AND g.quiz = l.slug
-GROUP BY u.id
-ON CONFLICT (user_id) DO UPDATE
-SET grades = EXCLUDED.grades, passed = EXCLUDED.passed, total = EXCLUDED.total,
-    attempted = EXCLUDED.attempted, passes = EXCLUDED.passes, updated_at = EXCLUDED.updated_at`
+// their grades, by the SQL function that defines a gradebook row
+// (migrations/00004_refresh_gradebook.sql).
+const refreshGradebookSQL = `SELECT refresh_gradebook($1::bigint[])`
 
 // recordItemQuestionsSQL numbers the questions of the attempts $1 that
 // item statistics have not seen before, and recordAttemptItemsSQL
@@ -77,27 +62,8 @@ func queueReports(b *pgx.Batch, userID int64, attemptID string) {
 	ids := []string{attemptID}
 	b.Queue(recordItemQuestionsSQL, ids)
 	b.Queue(recordAttemptItemsSQL, ids)
-	b.Queue(refreshUserGradebookSQL, userID)
+	b.Queue(refreshGradebookSQL, []int64{userID})
 }
-
-// refreshUserGradebookSQL is refreshGradebookSQL for the one user $1, as
-// every submit runs it. With a list of users PostgreSQL's generic plan
-// hashes the whole grades table (8 ms at 30,000 grades, and growing with
-// the course); naming one user it reads that user's twelve grades by key.
-const refreshUserGradebookSQL = `
-INSERT INTO gradebook (user_id, grades, passed, total, attempted, passes, updated_at)
-SELECT $1::bigint,
-       array_agg(g.grade ORDER BY l.position),
-       array_agg(g.passed ORDER BY l.position),
-       coalesce(sum(g.grade), 0) / count(*),
-       count(g.grade),
-       count(*) FILTER (WHERE g.passed),
-       now()
-FROM lessons l
-LEFT JOIN grades g ON g.user_id = $1::bigint AND g.quiz = l.slug
-ON CONFLICT (user_id) DO UPDATE
-SET grades = EXCLUDED.grades, passed = EXCLUDED.passed, total = EXCLUDED.total,
-    attempted = EXCLUDED.attempted, passes = EXCLUDED.passes, updated_at = EXCLUDED.updated_at`
 
 // LessonSummary is one lesson's results across the cohort, from grades.
 type LessonSummary struct {
