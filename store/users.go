@@ -53,7 +53,8 @@ const setRoleSQL = `UPDATE users SET instructor = $2, instructor_by_setting = $3
 // the user by (issuer, subject), reads whether their email holds an
 // instructor grant, asks role whether they are an instructor given that
 // (handlers pass the role policy, auth.Policy, with the sign-in's email
-// verification and groups) and records the answer. The user's row is
+// verification and groups) and records the answer; role is asked again
+// with granted false for instructor_by_setting (below). The user's row is
 // written first, so a grant-instructor or revoke-instructor running at the
 // same moment waits for this transaction and then writes its own answer.
 //
