@@ -48,17 +48,13 @@ func (h *Handler) reviewAttempt(c *echo.Context, a store.Attempt, responses []st
 	if current, ok := h.quizzes.Current(a.Quiz); ok {
 		settings = current.Settings // policy follows the quiz as it is now
 	}
-	attempts, err := h.store.AttemptsOf(ctx, a.UserID, a.Quiz)
+	// The quiz grade is the stored one, as /me and the gradebook show it:
+	// graded once at submit, not again here with today's settings.
+	grade, err := h.store.GradeOf(ctx, a.UserID, a.Quiz)
 	if err != nil {
 		return err
 	}
-	var fractions []float64
-	for _, at := range attempts {
-		fractions = append(fractions, at.Fraction())
-	}
-	grade := settings.GradeAcross(fractions)
-	passed := settings.Passed(grade)
-	vis := settings.Visibility(passed, len(attempts), asInstructor)
+	vis := settings.Visibility(grade.Passed, grade.Attempts, asInstructor)
 
 	v := views.ReviewView{
 		AttemptID: a.ID, Slug: l.Slug, Numeral: l.Numeral, Title: l.Title, AttemptNo: a.AttemptNo,
@@ -67,7 +63,7 @@ func (h *Handler) reviewAttempt(c *echo.Context, a store.Attempt, responses []st
 		ShowScore: vis.Score,
 		Score:     fmt.Sprintf("%s / %s", num(a.Score), num(a.MaxScore)),
 		Percent:   int(math.Round(100 * a.Fraction())),
-		Grade:     percent(grade), GradeMethod: string(settings.Grading), QuizPassed: passed,
+		Grade:     percent(grade.Grade), GradeMethod: string(settings.Grading), QuizPassed: grade.Passed,
 	}
 	if asInstructor {
 		v.Student = h.studentName(c, a.UserID)
@@ -83,7 +79,7 @@ func (h *Handler) reviewAttempt(c *echo.Context, a store.Attempt, responses []st
 		}
 	}
 	if !asInstructor {
-		switch left := settings.AttemptsLeft(len(attempts)); left {
+		switch left := settings.AttemptsLeft(grade.Attempts); left {
 		case 0:
 			v.LeftNote = "No attempts left."
 		case -1:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
 )
 
@@ -104,36 +105,26 @@ func (h *Handler) finishSignIn(c *echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, auth.SafeNext(flow.Next))
 }
 
-// establishIdentity records a verified sign-in (OpenID Connect or SAML):
-// it upserts the users row by (issuer, subject), works out the role with
-// the same Policy for both, sets the identity cookie and makes the person
-// the request's viewer.
+// establishIdentity records a verified sign-in (OpenID Connect or SAML) in
+// one store operation (store.RecordSignIn: the users row by (issuer,
+// subject), the instructor grant and the role the same Policy works out for
+// both), sets the identity cookie and makes the person the request's viewer.
 func (h *Handler) establishIdentity(c *echo.Context, profile auth.Profile, via string) (auth.Identity, error) {
-	ctx := c.Request().Context()
-	user, err := h.store.UpsertUser(ctx, profile.Issuer, profile.Subject, profile.Email, profile.Name)
-	if err != nil {
-		return auth.Identity{}, err
-	}
-	granted := false
-	if profile.EmailVerified {
-		if granted, err = h.store.HasInstructorGrant(ctx, profile.Email); err != nil {
-			return auth.Identity{}, err
-		}
-	}
 	id := auth.Identity{
-		UserID:          user.ID,
-		Issuer:          user.Issuer,
-		Subject:         user.Subject,
-		Name:            user.Name,
-		Email:           user.Email,
+		Issuer:          profile.Issuer,
+		Subject:         profile.Subject,
+		Email:           profile.Email,
 		EmailVerified:   profile.EmailVerified,
 		GroupInstructor: h.roles.ByGroup(profile.Groups),
 		Expires:         time.Now().Add(auth.IdentityTTL),
 	}
-	id.Instructor = h.roles.Instructor(id, granted)
-	if err := h.store.SetInstructor(ctx, user.ID, id.Instructor); err != nil {
+	user, err := h.store.RecordSignIn(c.Request().Context(),
+		store.SignIn{Issuer: profile.Issuer, Subject: profile.Subject, Email: profile.Email, Name: profile.Name},
+		func(granted bool) bool { return h.roles.Instructor(id, granted) })
+	if err != nil {
 		return auth.Identity{}, err
 	}
+	id.UserID, id.Name, id.Email, id.Instructor = user.ID, user.Name, user.Email, user.Instructor
 	if id.Name == "" {
 		id.Name = "(no name given)"
 	}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 
@@ -76,10 +75,7 @@ func classify(err error) *Error {
 	if errors.Is(err, auth.ErrForbidden) {
 		return errForbidden
 	}
-	var pgErr *pgconn.PgError
-	var connErr *pgconn.ConnectError
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &connErr) || pgconn.SafeToRetry(err) ||
-		(errors.As(err, &pgErr) && (pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P03")) {
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Status: http.StatusServiceUnavailable, Heading: "Busy for a moment", Message: "The course could not finish this request in time. Nothing was lost: wait a few seconds and try again."}
 	}
 	switch code := echo.StatusCode(err); {

@@ -76,7 +76,9 @@ func (h *Handler) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 // grants table read now, so `twelve admin revoke-instructor` takes effect
 // on the next instructor request, not when the cookie expires. When the
 // answer differs from the cookie, the cookie is reissued (same expiry) so
-// the header shows the right role too.
+// the header shows the right role too. It only reads the database: the
+// role the reports go by (users.instructor) is written at sign-in and by
+// the grant and revoke commands (see store.RecordSignIn), never by a GET.
 func (h *Handler) requireInstructor(next echo.HandlerFunc) echo.HandlerFunc {
 	return h.requireSignIn(func(c *echo.Context) error {
 		id := identityOf(c)
@@ -90,9 +92,6 @@ func (h *Handler) requireInstructor(next echo.HandlerFunc) echo.HandlerFunc {
 		if now := h.roles.Instructor(*id, granted); now != id.Instructor {
 			fresh := *id
 			fresh.Instructor = now
-			if err := h.store.SetInstructor(c.Request().Context(), id.UserID, now); err != nil {
-				return err
-			}
 			if err := h.setIdentityCookie(c, fresh); err != nil {
 				return err
 			}

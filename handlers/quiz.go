@@ -223,7 +223,7 @@ func (h *Handler) quizView(l *content.Lesson, version *quiz.Quiz, tok quiz.Token
 		qv := views.QuestionView{
 			Number: i + 1, ID: qu.ID, Type: string(qu.Type), Prompt: qu.Prompt,
 			Points: pointsText(qu.Points), Unit: qu.Unit, Error: byID[qu.ID], MaxLen: quiz.MaxTextAnswer,
-			Truth: values.Get(field), Value: values.Get(field),
+			Truth: values.Get(field), Value: values.Get(field), Field: field,
 		}
 		for _, o := range it.Options {
 			qv.Options = append(qv.Options, views.OptionView{ID: o.ID, Text: o.Text, Checked: slices.Contains(values[field], o.ID)})
@@ -238,7 +238,7 @@ func overlay(v *views.QuizView, form url.Values) {
 	for i := range v.Questions {
 		q := &v.Questions[i]
 		if q.Type == "numeric" || q.Type == "text" {
-			q.Value = form.Get(q.Field())
+			q.Value = form.Get(q.Field)
 		}
 	}
 }

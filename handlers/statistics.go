@@ -102,18 +102,7 @@ func questionRow(n int, qu *quiz.Question, qs quiz.QuestionStats) views.Question
 		Number: n, ID: qs.ID, Attempts: count(qs.Attempts), AttemptsText: plural(qs.Attempts, "attempt", "attempts"),
 		Facility: pct2(qs.Facility), SD: pct2(qs.SD),
 		Discrimination: pct2(qs.Discrimination), Efficiency: pct2(qs.Efficiency),
-	}
-	if qs.Attempts >= 10 {
-		switch {
-		case qs.Discrimination < 0:
-			r.Flag = "negative discrimination"
-		case qs.Discrimination < 20:
-			r.Flag = "low discrimination"
-		case qs.Facility > 95:
-			r.Flag = "very easy"
-		case qs.Facility < 10:
-			r.Flag = "very hard"
-		}
+		Flag: qs.Flag(),
 	}
 	optionRow := func(id, text string, correct bool) views.OptionRow {
 		k := qs.Chosen[id]

@@ -67,23 +67,9 @@ $$;
 CREATE TRIGGER users_gradebook AFTER INSERT ON users
     FOR EACH ROW EXECUTE FUNCTION gradebook_add_user();
 
+-- A blank row for every user; 00004's refresh_gradebook fills them from
+-- grades (this migration used to carry its own copy of that statement).
 INSERT INTO gradebook (user_id) SELECT id FROM users;
--- The same statement as store.refreshGradebook, for every user.
-INSERT INTO gradebook (user_id, grades, passed, total, attempted, passes, updated_at)
-SELECT u.id,
-       array_agg(g.grade ORDER BY l.position),
-       array_agg(g.passed ORDER BY l.position),
-       coalesce(sum(g.grade), 0) / count(*),
-       count(g.grade),
-       count(*) FILTER (WHERE g.passed),
-       now()
-FROM users u
-CROSS JOIN lessons l
-LEFT JOIN grades g ON g.user_id = u.id AND g.quiz = l.slug
-GROUP BY u.id
-ON CONFLICT (user_id) DO UPDATE
-SET grades = EXCLUDED.grades, passed = EXCLUDED.passed, total = EXCLUDED.total,
-    attempted = EXCLUDED.attempted, passes = EXCLUDED.passes, updated_at = EXCLUDED.updated_at;
 
 -- Item statistics read one row per attempt with what they need, position
 -- by position: the question (a number from item_questions, which keeps the

@@ -67,6 +67,36 @@ type QuestionStats struct {
 	NoChoice int
 }
 
+// The thresholds at which the statistics page flags a question for an
+// instructor to look at, on Moodle's scale of percentages. Below
+// FlagMinAttempts attempts the figures are too noisy to flag anything.
+const (
+	FlagMinAttempts       = 10
+	FlagLowDiscrimination = 20 // discrimination index below this is low
+	FlagVeryEasyFacility  = 95 // facility above this is very easy
+	FlagVeryHardFacility  = 10 // facility below this is very hard
+)
+
+// Flag names what stands out in the question's figures, most telling
+// first: "negative discrimination", "low discrimination", "very easy" or
+// "very hard"; "" when nothing does or too few attempts had the question.
+func (q QuestionStats) Flag() string {
+	if q.Attempts < FlagMinAttempts {
+		return ""
+	}
+	switch {
+	case q.Discrimination < 0:
+		return "negative discrimination"
+	case q.Discrimination < FlagLowDiscrimination:
+		return "low discrimination"
+	case q.Facility > FlagVeryEasyFacility:
+		return "very easy"
+	case q.Facility < FlagVeryHardFacility:
+		return "very hard"
+	}
+	return ""
+}
+
 // Band is one bar of the score distribution: attempts whose score is at
 // least From and below To percent (the last band is exactly 100%).
 type Band struct {

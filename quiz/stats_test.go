@@ -199,3 +199,29 @@ func near(t *testing.T, got, want float64) {
 		t.Errorf("got %.10g, want %.10g", got, want)
 	}
 }
+
+func TestQuestionStatsFlag(t *testing.T) {
+	tests := []struct {
+		name string
+		qs   quiz.QuestionStats
+		want string
+	}{
+		{"too few attempts to tell", quiz.QuestionStats{Attempts: 9, Discrimination: -50, Facility: 50}, ""},
+		{"nothing stands out", quiz.QuestionStats{Attempts: 10, Discrimination: 20, Facility: 50}, ""},
+		{"negative discrimination", quiz.QuestionStats{Attempts: 10, Discrimination: -0.1, Facility: 50}, "negative discrimination"},
+		{"low discrimination", quiz.QuestionStats{Attempts: 10, Discrimination: 19.9, Facility: 50}, "low discrimination"},
+		{"discrimination outranks facility", quiz.QuestionStats{Attempts: 10, Discrimination: 5, Facility: 99}, "low discrimination"},
+		{"very easy", quiz.QuestionStats{Attempts: 10, Discrimination: 30, Facility: 95.1}, "very easy"},
+		{"easy but not very", quiz.QuestionStats{Attempts: 10, Discrimination: 30, Facility: 95}, ""},
+		{"very hard", quiz.QuestionStats{Attempts: 10, Discrimination: 30, Facility: 9.9}, "very hard"},
+		{"hard but not very", quiz.QuestionStats{Attempts: 10, Discrimination: 30, Facility: 10}, ""},
+		{"undefined figures flag nothing", quiz.QuestionStats{Attempts: 10, Discrimination: math.NaN(), Facility: math.NaN()}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.qs.Flag(); got != tt.want {
+				t.Errorf("Flag() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

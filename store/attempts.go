@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -78,7 +77,7 @@ func (s *Store) SaveAttempt(ctx context.Context, a NewAttempt, settings quiz.Set
 		if errors.Is(err, ErrAttemptLimit) || errors.Is(err, ErrNotYours) {
 			return Attempt{}, false, err
 		}
-		return Attempt{}, false, fmt.Errorf("store: save attempt: %w", err)
+		return Attempt{}, false, opError("save attempt", err)
 	}
 	return stored, created, nil
 }
@@ -221,7 +220,7 @@ func (s *Store) Attempt(ctx context.Context, id string) (Attempt, []Response, er
 		return Attempt{}, nil, ErrNotFound
 	}
 	if err != nil {
-		return Attempt{}, nil, fmt.Errorf("store: attempt: %w", err)
+		return Attempt{}, nil, opError("attempt", err)
 	}
 	return a, rs, nil
 }
@@ -232,11 +231,11 @@ func (s *Store) AttemptsOf(ctx context.Context, userID int64, quizSlug string) (
 	rows, err := s.pool.Query(ctx, `SELECT `+attemptColumns+` FROM attempts
 WHERE user_id = $1 AND ($2 = '' OR quiz = $2) ORDER BY quiz, attempt_no`, userID, quizSlug)
 	if err != nil {
-		return nil, fmt.Errorf("store: attempts of user: %w", err)
+		return nil, opError("attempts of user", err)
 	}
 	as, err := pgx.CollectRows(rows, pgx.RowToStructByName[Attempt])
 	if err != nil {
-		return nil, fmt.Errorf("store: attempts of user: %w", err)
+		return nil, opError("attempts of user", err)
 	}
 	return as, nil
 }
@@ -249,15 +248,38 @@ type Grade struct {
 	Passed   bool    `db:"passed"`
 }
 
+// Grades are computed once, by the quiz's grading method, in the
+// transaction that stores an attempt (SaveAttempt); every page that shows a
+// grade reads the stored one, so they agree even after the quiz's grading
+// settings change.
+const (
+	gradesOfSQL = `SELECT quiz, attempts, grade, passed FROM grades WHERE user_id = $1`
+	gradeOfSQL  = gradesOfSQL + ` AND quiz = $2`
+)
+
+// GradeOf returns a student's grade for one quiz, or ErrNotFound before
+// their first attempt.
+func (s *Store) GradeOf(ctx context.Context, userID int64, quizSlug string) (Grade, error) {
+	rows, _ := s.pool.Query(ctx, gradeOfSQL, userID, quizSlug)
+	g, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Grade])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Grade{}, ErrNotFound
+	}
+	if err != nil {
+		return Grade{}, opError("grade of user", err)
+	}
+	return g, nil
+}
+
 // GradesOf returns a student's grades by quiz slug.
 func (s *Store) GradesOf(ctx context.Context, userID int64) (map[string]Grade, error) {
-	rows, err := s.pool.Query(ctx, `SELECT quiz, attempts, grade, passed FROM grades WHERE user_id = $1`, userID)
+	rows, err := s.pool.Query(ctx, gradesOfSQL, userID)
 	if err != nil {
-		return nil, fmt.Errorf("store: grades of user: %w", err)
+		return nil, opError("grades of user", err)
 	}
 	gs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Grade])
 	if err != nil {
-		return nil, fmt.Errorf("store: grades of user: %w", err)
+		return nil, opError("grades of user", err)
 	}
 	out := make(map[string]Grade, len(gs))
 	for _, g := range gs {
@@ -278,10 +300,10 @@ type QuizVersion struct {
 func (s *Store) SaveQuizVersions(ctx context.Context, vs []QuizVersion) error {
 	batch := &pgx.Batch{}
 	for _, v := range vs {
-		batch.Queue(`INSERT INTO quiz_versions (hash, quiz, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`, v.Hash, v.Quiz, v.Body)
+		batch.Queue(saveVersionSQL, v.Hash, v.Quiz, v.Body)
 	}
 	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
-		return fmt.Errorf("store: save quiz versions: %w", err)
+		return opError("save quiz versions", err)
 	}
 	for _, v := range vs {
 		s.versions.Store(v.Hash, true)
@@ -297,7 +319,7 @@ func (s *Store) QuizVersionBody(ctx context.Context, hash string) ([]byte, error
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: quiz version: %w", err)
+		return nil, opError("quiz version", err)
 	}
 	return body, nil
 }

@@ -129,6 +129,12 @@ func TestSaveAttemptLimitOwnerAndGrades(t *testing.T) {
 	if g := grades["config"]; g.Attempts != 2 || math.Abs(g.Grade-0.25) > 1e-9 || g.Passed {
 		t.Errorf("grade = %+v, want latest 0.25 of 2 attempts, not passed", g)
 	}
+	if g, err := st.GradeOf(ctx, ada, "config"); err != nil || g != grades["config"] {
+		t.Errorf("GradeOf(config) = %+v, %v; want %+v, as GradesOf", g, err, grades["config"])
+	}
+	if _, err := st.GradeOf(ctx, ada, "logs"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GradeOf a quiz not attempted: err = %v, want ErrNotFound", err)
+	}
 	before := count(t, st, `SELECT count(*) FROM responses`)
 	if _, _, err := st.SaveAttempt(ctx, attempt(ada, 2), s); !errors.Is(err, store.ErrAttemptLimit) {
 		t.Errorf("third attempt: err = %v, want ErrAttemptLimit", err)

@@ -85,7 +85,7 @@ func (s *Store) BulkSaveAttempts(ctx context.Context, students []BulkStudent, se
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: bulk save attempts: %w", err)
+		return opError("bulk save attempts", err)
 	}
 	return nil
 }
@@ -175,7 +175,7 @@ func copyResponses(ctx context.Context, tx pgx.Tx, students []BulkStudent) error
 func (s *Store) CountUsersNotFrom(ctx context.Context, issuer string) (int, error) {
 	var n int
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE issuer <> $1`, issuer).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count users: %w", err)
+		return 0, opError("count users", err)
 	}
 	return n, nil
 }
@@ -207,7 +207,7 @@ func (s *Store) DeleteUsersFrom(ctx context.Context, issuer string) (int64, erro
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: delete users: %w", err)
+		return 0, opError("delete users", err)
 	}
 	return deleted, nil
 }
@@ -220,7 +220,7 @@ func (s *Store) AnalyzeReports(ctx context.Context) error {
 		`ANALYZE responses`,
 	} {
 		if _, err := s.pool.Exec(ctx, sql); err != nil {
-			return fmt.Errorf("store: analyze: %w", err)
+			return opError("analyze", err)
 		}
 	}
 	return nil

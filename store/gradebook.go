@@ -120,19 +120,18 @@ func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage,
 	if text {
 		keyText, keyNumber = expr, "0::float8"
 	}
-	sql := `SELECT u.id, u.name, u.email, gb.grades, gb.passed, gb.total, ` + keyText + `, ` + keyNumber + `
-FROM gradebook gb JOIN users u ON u.id = gb.user_id`
+	sql := `SELECT ` + gradebookColumns + `, ` + keyText + `, ` + keyNumber + "\n" + gradebookFrom
 	sql += "\nWHERE " + strings.Join(where, " AND ")
 	sql += fmt.Sprintf("\nORDER BY %s %s, %s %s\nLIMIT %d", expr, dir, id, dir, limit+1)
 	// Planned for these very values: how many names match a filter decides
 	// between walking an index in order and sorting the few matches.
 	rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
-		return GradebookPage{}, fmt.Errorf("store: gradebook: %w", err)
+		return GradebookPage{}, opError("gradebook", err)
 	}
 	list, err := pgx.CollectRows(rows, scanGradebookRow)
 	if err != nil {
-		return GradebookPage{}, fmt.Errorf("store: gradebook: %w", err)
+		return GradebookPage{}, opError("gradebook", err)
 	}
 	page := GradebookPage{}
 	more := len(list) > limit
@@ -150,6 +149,15 @@ FROM gradebook gb JOIN users u ON u.id = gb.user_id`
 	page.Rows = list
 	return page, nil
 }
+
+// A gradebook row is read as scanGradebookRow scans it: gradebookColumns,
+// then the row's cursor key (a text and a number, see Cursor), from
+// gradebookFrom. byNameRowsSQL reads rows keyed by name.
+const (
+	gradebookColumns = `u.id, u.name, u.email, gb.grades, gb.passed, gb.total`
+	gradebookFrom    = `FROM gradebook gb JOIN users u ON u.id = gb.user_id`
+	byNameRowsSQL    = `SELECT ` + gradebookColumns + `, lower(u.name), 0::float8 ` + gradebookFrom
+)
 
 func scanGradebookRow(row pgx.CollectableRow) (GradebookRow, error) {
 	var r GradebookRow
@@ -182,14 +190,12 @@ func (s *Store) CountStudents(ctx context.Context, filter string, upTo int) (int
 	}
 	var n int
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (`+sql+`) AS matches`, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count students: %w", err)
+		return 0, opError("count students", err)
 	}
 	return n, nil
 }
 
-const gradebookExportSQL = `
-SELECT u.id, u.name, u.email, gb.grades, gb.passed, gb.total, lower(u.name), 0::float8
-FROM gradebook gb JOIN users u ON u.id = gb.user_id
+const gradebookExportSQL = byNameRowsSQL + `
 WHERE ` + studentsOnly + `
 ORDER BY lower(u.name), u.id`
 
@@ -203,39 +209,39 @@ const studentsOnly = `NOT u.instructor`
 func (s *Store) EachGradebookRow(ctx context.Context, fn func(GradebookRow) error) error {
 	rows, err := s.pool.Query(ctx, gradebookExportSQL)
 	if err != nil {
-		return fmt.Errorf("store: gradebook export: %w", err)
+		return opError("gradebook export", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		r, err := scanGradebookRow(rows)
 		if err != nil {
-			return fmt.Errorf("store: gradebook export: %w", err)
+			return opError("gradebook export", err)
 		}
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: gradebook export: %w", err)
+		return opError("gradebook export", err)
 	}
 	return nil
 }
 
+const gradebookRowOfSQL = byNameRowsSQL + `
+WHERE u.id = $1`
+
 // GradebookRowOf returns one student's gradebook row.
 func (s *Store) GradebookRowOf(ctx context.Context, userID int64) (GradebookRow, error) {
-	rows, err := s.pool.Query(ctx, `
-SELECT u.id, u.name, u.email, gb.grades, gb.passed, gb.total, lower(u.name), 0::float8
-FROM gradebook gb JOIN users u ON u.id = gb.user_id
-WHERE u.id = $1`, userID)
+	rows, err := s.pool.Query(ctx, gradebookRowOfSQL, userID)
 	if err != nil {
-		return GradebookRow{}, fmt.Errorf("store: gradebook row: %w", err)
+		return GradebookRow{}, opError("gradebook row", err)
 	}
 	r, err := pgx.CollectExactlyOneRow(rows, scanGradebookRow)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return GradebookRow{}, ErrNotFound
 	}
 	if err != nil {
-		return GradebookRow{}, fmt.Errorf("store: gradebook row: %w", err)
+		return GradebookRow{}, opError("gradebook row", err)
 	}
 	return r, nil
 }

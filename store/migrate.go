@@ -41,7 +41,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]Mi
 	defer closeDB()
 	results, err := p.Up(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("store: migrate: %w", err)
+		return nil, opError("migrate", err)
 	}
 	var out []MigrationResult
 	for _, r := range results {
@@ -60,7 +60,7 @@ func SchemaVersion(ctx context.Context, pool *pgxpool.Pool) (current, latest int
 	defer closeDB()
 	current, latest, err = p.GetVersions(ctx)
 	if err != nil {
-		return 0, 0, fmt.Errorf("store: schema version: %w", err)
+		return 0, 0, opError("schema version", err)
 	}
 	return current, latest, nil
 }
@@ -84,14 +84,14 @@ func provider(pool *pgxpool.Pool, locked bool) (*goose.Provider, func(), error) 
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(1, 600))
 		if err != nil {
 			db.Close()
-			return nil, nil, fmt.Errorf("store: migration lock: %w", err)
+			return nil, nil, opError("migration lock", err)
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, opts...)
 	if err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("store: migrations: %w", err)
+		return nil, nil, opError("migrations", err)
 	}
 	return p, func() { db.Close() }, nil
 }
@@ -116,14 +116,14 @@ LIMIT 1`
 func (s *Store) LastMigration(ctx context.Context) (Migration, error) {
 	rows, err := s.pool.Query(ctx, lastMigrationSQL)
 	if err != nil {
-		return Migration{}, fmt.Errorf("store: last migration: %w", err)
+		return Migration{}, opError("last migration", err)
 	}
 	m, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Migration])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Migration{}, ErrNotFound
 	}
 	if err != nil {
-		return Migration{}, fmt.Errorf("store: last migration: %w", err)
+		return Migration{}, opError("last migration", err)
 	}
 	return m, nil
 }
@@ -133,13 +133,13 @@ func (s *Store) LastMigration(ctx context.Context) (Migration, error) {
 func LatestVersion() (int64, error) {
 	names, err := fs.Glob(migrations.FS, "*.sql")
 	if err != nil {
-		return 0, fmt.Errorf("store: migrations: %w", err)
+		return 0, opError("migrations", err)
 	}
 	var latest int64
 	for _, name := range names {
 		v, err := goose.NumericComponent(name)
 		if err != nil {
-			return 0, fmt.Errorf("store: migration %s: %w", name, err)
+			return 0, opError("migration "+name, err)
 		}
 		latest = max(latest, v)
 	}

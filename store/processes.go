@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,7 +25,7 @@ ON CONFLICT (id) DO UPDATE SET last_seen = now()`
 // Beat records that p is alive now.
 func (s *Store) Beat(ctx context.Context, p Process) error {
 	if _, err := s.pool.Exec(ctx, beatSQL, p.ID, p.Kind, p.Host, p.PID, p.StartedAt); err != nil {
-		return fmt.Errorf("store: heartbeat: %w", err)
+		return opError("heartbeat", err)
 	}
 	return nil
 }
@@ -34,7 +33,7 @@ func (s *Store) Beat(ctx context.Context, p Process) error {
 // Forget removes p from the formation, on a clean stop.
 func (s *Store) Forget(ctx context.Context, id string) error {
 	if _, err := s.pool.Exec(ctx, "DELETE FROM processes WHERE id = $1", id); err != nil {
-		return fmt.Errorf("store: forget process: %w", err)
+		return opError("forget process", err)
 	}
 	return nil
 }
@@ -49,15 +48,15 @@ ORDER BY kind, started_at`
 // those silent for ten windows (processes killed without a clean stop).
 func (s *Store) Formation(ctx context.Context, window time.Duration) ([]Process, error) {
 	if _, err := s.pool.Exec(ctx, "DELETE FROM processes WHERE last_seen < now() - make_interval(secs => $1)", 10*window.Seconds()); err != nil {
-		return nil, fmt.Errorf("store: prune formation: %w", err)
+		return nil, opError("prune formation", err)
 	}
 	rows, err := s.pool.Query(ctx, formationSQL, window.Seconds())
 	if err != nil {
-		return nil, fmt.Errorf("store: formation: %w", err)
+		return nil, opError("formation", err)
 	}
 	ps, err := pgx.CollectRows(rows, pgx.RowToStructByName[Process])
 	if err != nil {
-		return nil, fmt.Errorf("store: formation: %w", err)
+		return nil, opError("formation", err)
 	}
 	return ps, nil
 }

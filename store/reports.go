@@ -18,24 +18,9 @@ import (
 // a bulk load.
 
 // refreshGradebookSQL recomputes the gradebook rows of the users $1 from
-// their grades. migrations/00002_reports.sql runs the same statement for
-// every user.
-const refreshGradebookSQL = `
-INSERT INTO gradebook (user_id, grades, passed, total, attempted, passes, updated_at)
-SELECT u.id,
-       array_agg(g.grade ORDER BY l.position),
-       array_agg(g.passed ORDER BY l.position),
-       coalesce(sum(g.grade), 0) / count(*),
-       count(g.grade),
-       count(*) FILTER (WHERE g.passed),
-       now()
-FROM unnest($1::bigint[]) AS u(id)
-CROSS JOIN lessons l
-LEFT JOIN grades g ON g.user_id = u.id AND g.quiz = l.slug
-GROUP BY u.id
-ON CONFLICT (user_id) DO UPDATE
-SET grades = EXCLUDED.grades, passed = EXCLUDED.passed, total = EXCLUDED.total,
-    attempted = EXCLUDED.attempted, passes = EXCLUDED.passes, updated_at = EXCLUDED.updated_at`
+// their grades, by the SQL function that defines a gradebook row
+// (migrations/00004_refresh_gradebook.sql).
+const refreshGradebookSQL = `SELECT refresh_gradebook($1::bigint[])`
 
 // recordItemQuestionsSQL numbers the questions of the attempts $1 that
 // item statistics have not seen before, and recordAttemptItemsSQL
@@ -77,27 +62,8 @@ func queueReports(b *pgx.Batch, userID int64, attemptID string) {
 	ids := []string{attemptID}
 	b.Queue(recordItemQuestionsSQL, ids)
 	b.Queue(recordAttemptItemsSQL, ids)
-	b.Queue(refreshUserGradebookSQL, userID)
+	b.Queue(refreshGradebookSQL, []int64{userID})
 }
-
-// refreshUserGradebookSQL is refreshGradebookSQL for the one user $1, as
-// every submit runs it. With a list of users PostgreSQL's generic plan
-// hashes the whole grades table (8 ms at 30,000 grades, and growing with
-// the course); naming one user it reads that user's twelve grades by key.
-const refreshUserGradebookSQL = `
-INSERT INTO gradebook (user_id, grades, passed, total, attempted, passes, updated_at)
-SELECT $1::bigint,
-       array_agg(g.grade ORDER BY l.position),
-       array_agg(g.passed ORDER BY l.position),
-       coalesce(sum(g.grade), 0) / count(*),
-       count(g.grade),
-       count(*) FILTER (WHERE g.passed),
-       now()
-FROM lessons l
-LEFT JOIN grades g ON g.user_id = $1::bigint AND g.quiz = l.slug
-ON CONFLICT (user_id) DO UPDATE
-SET grades = EXCLUDED.grades, passed = EXCLUDED.passed, total = EXCLUDED.total,
-    attempted = EXCLUDED.attempted, passes = EXCLUDED.passes, updated_at = EXCLUDED.updated_at`
 
 // LessonSummary is one lesson's results across the cohort, from grades.
 type LessonSummary struct {
@@ -145,11 +111,11 @@ func (s *Store) Overview(ctx context.Context) (map[string]LessonSummary, Cohort,
 	var c Cohort
 	rows, err := s.pool.Query(ctx, lessonSummariesSQL)
 	if err != nil {
-		return nil, c, fmt.Errorf("store: overview: %w", err)
+		return nil, c, opError("overview", err)
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[LessonSummary])
 	if err != nil {
-		return nil, c, fmt.Errorf("store: overview: %w", err)
+		return nil, c, opError("overview", err)
 	}
 	byQuiz := make(map[string]LessonSummary, len(list))
 	for _, l := range list {
@@ -157,11 +123,11 @@ func (s *Store) Overview(ctx context.Context) (map[string]LessonSummary, Cohort,
 	}
 	err = s.pool.QueryRow(ctx, cohortSQL).Scan(&c.Students, &c.Active, &c.Completed, &c.MeanTotal)
 	if err != nil {
-		return nil, c, fmt.Errorf("store: overview: %w", err)
+		return nil, c, opError("overview", err)
 	}
 	rows, err = s.pool.Query(ctx, totalBandsSQL)
 	if err != nil {
-		return nil, c, fmt.Errorf("store: overview: %w", err)
+		return nil, c, opError("overview", err)
 	}
 	var band, n int
 	_, err = pgx.ForEachRow(rows, []any{&band, &n}, func() error {
@@ -171,7 +137,7 @@ func (s *Store) Overview(ctx context.Context) (map[string]LessonSummary, Cohort,
 		return nil
 	})
 	if err != nil {
-		return nil, c, fmt.Errorf("store: overview: %w", err)
+		return nil, c, opError("overview", err)
 	}
 	return byQuiz, c, nil
 }
@@ -191,13 +157,13 @@ const (
 func (s *Store) EachScoredAttempt(ctx context.Context, quizSlug string, all bool, fn func(quiz.ScoredAttempt) error) error {
 	rows, err := s.pool.Query(ctx, itemQuestionsSQL, quizSlug)
 	if err != nil {
-		return fmt.Errorf("store: item questions: %w", err)
+		return opError("item questions", err)
 	}
 	names := map[int32]string{}
 	var id int32
 	var name string
 	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { names[id] = name; return nil }); err != nil {
-		return fmt.Errorf("store: item questions: %w", err)
+		return opError("item questions", err)
 	}
 	sql := firstAttemptItemsSQL
 	if all {
@@ -205,7 +171,7 @@ func (s *Store) EachScoredAttempt(ctx context.Context, quizSlug string, all bool
 	}
 	rows, err = s.pool.Query(ctx, sql, quizSlug)
 	if err != nil {
-		return fmt.Errorf("store: attempt items: %w", err)
+		return opError("attempt items", err)
 	}
 	var questions []int32
 	var fractions []float64
@@ -238,7 +204,7 @@ func (s *Store) EachScoredAttempt(ctx context.Context, quizSlug string, all bool
 		return fn(a)
 	})
 	if err != nil {
-		return fmt.Errorf("store: attempt items: %w", err)
+		return opError("attempt items", err)
 	}
 	return nil
 }

@@ -5,7 +5,7 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
+
 	"strings"
 	"sync"
 	"time"
@@ -13,9 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
-
-// ErrNotFound is returned when a looked-up row does not exist.
-var ErrNotFound = errors.New("store: not found")
 
 // Store runs Twelve's SQL on one pool.
 type Store struct {
@@ -45,7 +42,7 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*pgxpool.Pool,
 	cfg.ConnConfig.RuntimeParams["application_name"] = "twelve"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("store: open pool: %w", err)
+		return nil, opError("open pool", err)
 	}
 	return pool, nil
 }
@@ -53,7 +50,7 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*pgxpool.Pool,
 // Ping checks the database answers within the context's deadline.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("store: ping: %w", err)
+		return opError("ping", err)
 	}
 	return nil
 }
@@ -62,7 +59,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) ServerVersion(ctx context.Context) (string, error) {
 	var v string
 	if err := s.pool.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
-		return "", fmt.Errorf("store: server version: %w", err)
+		return "", opError("server version", err)
 	}
 	if i := strings.IndexByte(v, ' '); i > 0 {
 		v = v[:i]

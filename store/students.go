@@ -3,20 +3,19 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 )
 
 // UserByID returns one user.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT id, issuer, subject, email, name, created_at, last_login_at FROM users WHERE id = $1`, id)
+	rows, _ := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
 	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, ErrNotFound
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("store: user: %w", err)
+		return User{}, opError("user", err)
 	}
 	return u, nil
 }

@@ -46,11 +46,12 @@ var (
 	spaces      = regexp.MustCompile(`\s+`)
 	insertInto  = regexp.MustCompile(`^insert into (\w+)`)
 	selectFrom  = regexp.MustCompile(`^select .*? from (\w+)`)
+	selectCall  = regexp.MustCompile(`^select (\w+)\(`)
 	transaction = regexp.MustCompile(`^(begin|commit|end|rollback)\b`)
 )
 
-// signature names what a statement does: "lock", "insert into T" or
-// "select from T"; "" for transaction control.
+// signature names what a statement does: "lock", "insert into T",
+// "select from T" or "call F" (a SQL function); "" for transaction control.
 func signature(sql string) string {
 	s := strings.ToLower(strings.TrimSpace(spaces.ReplaceAllString(sql, " ")))
 	switch {
@@ -62,6 +63,8 @@ func signature(sql string) string {
 		return insertInto.FindString(s)
 	case selectFrom.MatchString(s):
 		return "select from " + selectFrom.FindStringSubmatch(s)[1]
+	case selectCall.MatchString(s):
+		return "call " + selectCall.FindStringSubmatch(s)[1]
 	}
 	return s
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -11,29 +10,87 @@ import (
 
 // User is one person who has signed in, keyed by their identity provider.
 type User struct {
-	ID          int64     `db:"id"`
-	Issuer      string    `db:"issuer"`
-	Subject     string    `db:"subject"`
-	Email       string    `db:"email"`
-	Name        string    `db:"name"`
+	ID      int64  `db:"id"`
+	Issuer  string `db:"issuer"`
+	Subject string `db:"subject"`
+	Email   string `db:"email"`
+	Name    string `db:"name"`
+	// Instructor is the role the reports go by (see RecordSignIn).
+	Instructor  bool      `db:"instructor"`
 	CreatedAt   time.Time `db:"created_at"`
 	LastLoginAt time.Time `db:"last_login_at"`
 }
+
+const userColumns = `id, issuer, subject, email, name, instructor, created_at, last_login_at`
 
 const upsertUserSQL = `
 INSERT INTO users (issuer, subject, email, name)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (issuer, subject) DO UPDATE
 SET email = EXCLUDED.email, name = EXCLUDED.name, last_login_at = now()
-RETURNING id, issuer, subject, email, name, created_at, last_login_at`
+RETURNING ` + userColumns
 
-// UpsertUser records a sign-in by (issuer, subject): it creates the user on
-// first sign-in and refreshes the email and name the provider now reports.
+// UpsertUser records a user by (issuer, subject): it creates the user the
+// first time and refreshes the email and name the provider now reports. It
+// leaves the role alone: a sign-in goes through RecordSignIn.
 func (s *Store) UpsertUser(ctx context.Context, issuer, subject, email, name string) (User, error) {
 	rows, _ := s.pool.Query(ctx, upsertUserSQL, issuer, subject, email, name)
 	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User])
 	if err != nil {
-		return User{}, fmt.Errorf("store: upsert user: %w", err)
+		return User{}, opError("upsert user", err)
+	}
+	return u, nil
+}
+
+// SignIn is a verified sign-in, as the identity provider reported it.
+type SignIn struct {
+	Issuer, Subject, Email, Name string
+}
+
+const setRoleSQL = `UPDATE users SET instructor = $2, instructor_by_setting = $3 WHERE id = $1`
+
+// RecordSignIn is the sign-in's bookkeeping, in one transaction: it upserts
+// the user by (issuer, subject), reads whether their email holds an
+// instructor grant, asks role whether they are an instructor given that
+// (handlers pass the role policy, auth.Policy, with the sign-in's email
+// verification and groups) and records the answer; role is asked again
+// with granted false for instructor_by_setting (below). The user's row is
+// written first, so a grant-instructor or revoke-instructor running at the
+// same moment waits for this transaction and then writes its own answer.
+//
+// users.instructor exists for the reports, which list students only; who
+// may open an instructor page is decided on each request, from the
+// settings and the grants as they are then, and that check writes nothing.
+// The flag is written at three moments, each in one transaction:
+//   - here, at sign-in, by the whole policy, with the groups the provider
+//     reports (groups are only known at sign-in);
+//   - by GrantInstructor, which sets it for the email's users;
+//   - by RevokeInstructor, which sets it back to instructor_by_setting,
+//     the role the settings alone (INSTRUCTOR_EMAILS, INSTRUCTOR_GROUP)
+//     gave at the last sign-in, also recorded here.
+//
+// So a grant or revoke shows in the reports at once; a change of
+// INSTRUCTOR_EMAILS or of group membership at the person's next sign-in.
+func (s *Store) RecordSignIn(ctx context.Context, in SignIn, role func(granted bool) bool) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, upsertUserSQL, in.Issuer, in.Subject, in.Email, in.Name)
+		var err error
+		if u, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User]); err != nil {
+			return err
+		}
+		granted := false
+		if email := normalEmail(u.Email); email != "" {
+			if err := tx.QueryRow(ctx, hasInstructorGrantSQL, email).Scan(&granted); err != nil {
+				return err
+			}
+		}
+		u.Instructor = role(granted)
+		_, err = tx.Exec(ctx, setRoleSQL, u.ID, u.Instructor, role(false))
+		return err
+	})
+	if err != nil {
+		return User{}, opError("record sign-in", err)
 	}
 	return u, nil
 }
@@ -49,12 +106,15 @@ func (s *Store) HasInstructorGrant(ctx context.Context, email string) (bool, err
 	}
 	var ok bool
 	if err := s.pool.QueryRow(ctx, hasInstructorGrantSQL, email).Scan(&ok); err != nil {
-		return false, fmt.Errorf("store: instructor grant: %w", err)
+		return false, opError("instructor grant", err)
 	}
 	return ok, nil
 }
 
-const grantInstructorSQL = `INSERT INTO instructor_grants (email) VALUES ($1) ON CONFLICT (email) DO NOTHING`
+const (
+	grantInstructorSQL = `INSERT INTO instructor_grants (email) VALUES ($1) ON CONFLICT (email) DO NOTHING`
+	grantRoleSQL       = `UPDATE users SET instructor = true WHERE lower(email) = $1`
+)
 
 // GrantInstructor grants the instructor role to email, which need not have
 // signed in yet, and takes them out of the gradebook at once. added is
@@ -66,35 +126,42 @@ func (s *Store) GrantInstructor(ctx context.Context, email string) (added bool, 
 			return err
 		}
 		added = tag.RowsAffected() == 1
-		_, err = tx.Exec(ctx, `UPDATE users SET instructor = true WHERE lower(email) = $1`, normalEmail(email))
+		_, err = tx.Exec(ctx, grantRoleSQL, normalEmail(email))
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("store: grant instructor: %w", err)
+		return false, opError("grant instructor", err)
 	}
 	return added, nil
 }
 
-// SetInstructor records a user's role as just worked out, so the
-// gradebook lists students only.
-func (s *Store) SetInstructor(ctx context.Context, userID int64, instructor bool) error {
-	_, err := s.pool.Exec(ctx, `UPDATE users SET instructor = $2 WHERE id = $1 AND instructor <> $2`, userID, instructor)
-	if err != nil {
-		return fmt.Errorf("store: set instructor: %w", err)
-	}
-	return nil
-}
+const (
+	revokeInstructorSQL = `DELETE FROM instructor_grants WHERE email = $1`
+	// Back to the role the settings gave at the last sign-in.
+	roleWithoutGrantSQL = `UPDATE users SET instructor = instructor_by_setting WHERE lower(email) = $1`
+)
 
-const revokeInstructorSQL = `DELETE FROM instructor_grants WHERE email = $1`
-
-// RevokeInstructor removes email's instructor grant. removed is false when
-// there was none.
+// RevokeInstructor removes email's instructor grant, and puts the email's
+// users back in the reports unless the settings made them instructors at
+// their last sign-in (see RecordSignIn). removed is false when there was no
+// grant.
 func (s *Store) RevokeInstructor(ctx context.Context, email string) (removed bool, err error) {
-	tag, err := s.pool.Exec(ctx, revokeInstructorSQL, normalEmail(email))
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, revokeInstructorSQL, normalEmail(email))
+		if err != nil {
+			return err
+		}
+		removed = tag.RowsAffected() == 1
+		if !removed {
+			return nil
+		}
+		_, err = tx.Exec(ctx, roleWithoutGrantSQL, normalEmail(email))
+		return err
+	})
 	if err != nil {
-		return false, fmt.Errorf("store: revoke instructor: %w", err)
+		return false, opError("revoke instructor", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return removed, nil
 }
 
 // normalEmail is how grants store emails (the table checks it is lowercase).

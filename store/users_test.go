@@ -67,3 +67,67 @@ func TestInstructorGrants(t *testing.T) {
 		t.Errorf("HasInstructorGrant(\"\") = %v, %v; want false", has, err)
 	}
 }
+
+// TestRecordSignInKeepsTheReportsRole follows users.instructor (the role
+// the reports go by) through sign-ins, grants and revokes: the sign-in's
+// policy decides it, a grant and a revoke change it at once, and a revoke
+// leaves an instructor by setting an instructor.
+func TestRecordSignInKeepsTheReportsRole(t *testing.T) {
+	st := store.New(storetest.NewPool(t))
+	ctx := t.Context()
+	// policy is a role policy in which the settings make the person an
+	// instructor when bySetting, and a grant counts when verified.
+	policy := func(bySetting, verified bool) func(bool) bool {
+		return func(granted bool) bool { return bySetting || (verified && granted) }
+	}
+	ada := store.SignIn{Issuer: "https://idp.example", Subject: "ada", Email: "Ada@Example.edu", Name: "Ada"}
+	flag := func(id int64) bool {
+		t.Helper()
+		u, err := st.UserByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Instructor
+	}
+	steps := []struct {
+		name string
+		do   func() (int64, error)
+		want bool
+	}{
+		{"student signs in", func() (int64, error) { u, err := st.RecordSignIn(ctx, ada, policy(false, true)); return u.ID, err }, false},
+		{"granted", func() (int64, error) { _, err := st.GrantInstructor(ctx, "ada@example.edu"); return 0, err }, true},
+		{"signs in holding the grant", func() (int64, error) { u, err := st.RecordSignIn(ctx, ada, policy(false, true)); return u.ID, err }, true},
+		{"a grant does not count for an unverified email", func() (int64, error) {
+			u, err := st.RecordSignIn(ctx, ada, policy(false, false))
+			return u.ID, err
+		}, false},
+		{"signs in verified again", func() (int64, error) { u, err := st.RecordSignIn(ctx, ada, policy(false, true)); return u.ID, err }, true},
+		{"revoked", func() (int64, error) { _, err := st.RevokeInstructor(ctx, "ada@example.edu"); return 0, err }, false},
+		{"signs in listed in the settings", func() (int64, error) { u, err := st.RecordSignIn(ctx, ada, policy(true, true)); return u.ID, err }, true},
+		{"granted while listed", func() (int64, error) { _, err := st.GrantInstructor(ctx, "ada@example.edu"); return 0, err }, true},
+		{"revoked while listed: still an instructor by setting", func() (int64, error) {
+			_, err := st.RevokeInstructor(ctx, "ada@example.edu")
+			return 0, err
+		}, true},
+		{"signs in no longer listed", func() (int64, error) { u, err := st.RecordSignIn(ctx, ada, policy(false, true)); return u.ID, err }, false},
+	}
+	var id int64
+	for _, s := range steps {
+		got, err := s.do()
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got != 0 {
+			if id != 0 && got != id {
+				t.Fatalf("%s: user %d, want the same user %d", s.name, got, id)
+			}
+			id = got
+		}
+		if f := flag(id); f != s.want {
+			t.Errorf("after %q, users.instructor = %v, want %v", s.name, f, s.want)
+		}
+	}
+	if n, err := st.CountStudents(ctx, "", 0); err != nil || n != 1 {
+		t.Errorf("CountStudents after the last sign-in as a student = %d, %v; want 1", n, err)
+	}
+}

@@ -13,9 +13,10 @@ import (
 )
 
 // adminGrantInstructor makes an email an instructor's. The grant is keyed
-// by email, so it may precede the person's first sign-in. It takes effect
-// at their next sign-in or the next instructor page they open, which
-// re-reads the grants (see handlers.requireInstructor).
+// by email, so it may precede the person's first sign-in. It opens the
+// instructor pages at their next sign-in or the next instructor page they
+// open, which re-reads the grants (see handlers.requireInstructor), and
+// takes them out of the reports at once (see store.RecordSignIn).
 func adminGrantInstructor(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	email, st, closeDB, err := roleCommand(ctx, "grant-instructor", args, getenv, stdout)
 	if err != nil {
@@ -36,7 +37,9 @@ func adminGrantInstructor(ctx context.Context, args []string, getenv func(string
 
 // adminRevokeInstructor removes an email's instructor grant. Instructor
 // pages re-read the grants on every request, so the person loses them at
-// once, without waiting for their 7-day identity cookie to expire.
+// once, without waiting for their 7-day identity cookie to expire; the
+// reports list them again at once, unless INSTRUCTOR_EMAILS or
+// INSTRUCTOR_GROUP made them an instructor at their last sign-in.
 func adminRevokeInstructor(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	email, st, closeDB, err := roleCommand(ctx, "revoke-instructor", args, getenv, stdout)
 	if err != nil {
