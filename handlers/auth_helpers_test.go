@@ -139,8 +139,8 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 		SignIn:  rp,
 		SAML:    sp,
 	}
-	e := New(d)
-	h := newHandler(d)
+	e := mustNew(t, d)
+	h := mustHandler(t, d)
 	e.GET("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "signed-in page\n") }, h.requireSignIn)
 	e.POST("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "saved\n") }, h.requireSignIn)
 	e.GET("/_test/instructor", func(c *echo.Context) error { return c.String(http.StatusOK, "instructor page\n") }, h.requireInstructor)

@@ -40,7 +40,7 @@ func foundationApp(t *testing.T, databaseURL string, logs *bytes.Buffer) *echo.E
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(Deps{
+	return mustNew(t, Deps{
 		Config: cfg, Getenv: getenv, Store: store.New(pool), Assets: assets,
 		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
 		Process: Process{ID: "test.1", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},

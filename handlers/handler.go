@@ -3,17 +3,18 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/gorilla/securecookie"
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/internal/seal"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
@@ -70,21 +71,33 @@ type Handler struct {
 	saml    *auth.ServiceProvider
 	cookies *auth.Cookies
 	roles   auth.Policy
-	views   courseViews          // lesson pages, prepared once
-	facts   processFacts         // live-panel facts that cannot change in a process
-	quizzes *quizBook            // current quizzes and every version seen
-	tokens  *quiz.Signer         // attempt tokens
-	pending []securecookie.Codec // submissions held through a sign-in
-	live    liveCache            // lesson panels' recent database readings
-	panels  panelHTML            // lesson panels as last rendered
+	views   courseViews                    // lesson pages, prepared once
+	facts   processFacts                   // live-panel facts that cannot change in a process
+	quizzes *quizBook                      // current quizzes and every version seen
+	tokens  *quiz.Signer                   // attempt tokens
+	pending *seal.Codec[pendingSubmission] // submissions held through a sign-in
+	live    liveCache                      // lesson panels' recent database readings
+	panels  panelHTML                      // lesson panels as last rendered
 	ids     identityCache
 }
 
 // newHandler holds d for the routes.
-func newHandler(d Deps) *Handler {
+func newHandler(d Deps) (*Handler, error) {
 	course := courseOrEmbedded(d.Course)
 	if d.Quizzes == nil {
 		d.Quizzes = course.Quizzes()
+	}
+	cookies, err := auth.NewCookies(d.Config.SecretKeys)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := quiz.NewSigner(d.Config.SecretKeys)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := newPendingCodec(d.Config.SecretKeys)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: pending submission keys: %w", err)
 	}
 	h := &Handler{
 		cfg:     d.Config,
@@ -95,21 +108,24 @@ func newHandler(d Deps) *Handler {
 		process: d.Process,
 		signin:  d.SignIn,
 		saml:    d.SAML,
-		cookies: auth.NewCookies(d.Config.SecretKeys),
+		cookies: cookies,
 		roles:   auth.Policy{Emails: d.Config.InstructorEmails, Group: d.Config.InstructorGroup},
 		views:   newCourseViews(course),
 		facts:   newProcessFacts(d, readBuildInfo()),
 		quizzes: newQuizBook(d.Quizzes, d.Store),
-		tokens:  mustSigner(d.Config.SecretKeys),
-		pending: pendingCodecs(d.Config.SecretKeys),
+		tokens:  tokens,
+		pending: pending,
 	}
 	h.views.shells = h.prerenderLessons()
-	return h
+	return h, nil
 }
 
 // New builds the router with its middleware and routes.
-func New(d Deps) *echo.Echo {
-	h := newHandler(d)
+func New(d Deps) (*echo.Echo, error) {
+	h, err := newHandler(d)
+	if err != nil {
+		return nil, err
+	}
 	e := echo.NewWithConfig(echo.Config{
 		Logger:          d.Logger,
 		IPExtractor:     echo.ExtractIPFromXFFHeader(),
@@ -128,7 +144,7 @@ func New(d Deps) *echo.Echo {
 		h.identify,
 	)
 	h.routes(e)
-	return e
+	return e, nil
 }
 
 // maxBodyBytes bounds every request body; a full quiz submission is a few KB.

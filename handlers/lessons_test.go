@@ -72,7 +72,7 @@ func newCourseAppLogging(t testing.TB, env map[string]string, pool *pgxpool.Pool
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := New(Deps{
+	e := mustNew(t, Deps{
 		Config: cfg, Getenv: getenv, Store: store.New(pool), Assets: assets,
 		Logger: slog.New(slog.NewJSONHandler(w, nil)), Process: testProcess,
 		Course: course, AdminCommands: []string{"check", "config", "content-check"},

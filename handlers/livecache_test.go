@@ -38,7 +38,7 @@ func TestPrerenderedLessonsMatchTheirTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHandler(Deps{Config: cfg, Getenv: getenv, Assets: assets, Logger: slog.New(slog.DiscardHandler), Process: testProcess})
+	h := mustHandler(t, Deps{Config: cfg, Getenv: getenv, Assets: assets, Logger: slog.New(slog.DiscardHandler), Process: testProcess})
 	viewers := []*views.Viewer{nil, {ID: 7, Name: "Ada <Lovelace> & co", Email: "ada@example.edu"}, {ID: 8, Name: "Ines", Instructor: true}}
 	if len(h.views.shells) != 12 {
 		t.Fatalf("%d lesson shells, want 12", len(h.views.shells))
@@ -173,7 +173,7 @@ func TestLessonPanelReadingsAreAtMostASecondOld(t *testing.T) {
 // a request named and whether it is signed in are part of what is shared.
 func TestSharedLessonPanelsFollowTheRequest(t *testing.T) {
 	app := newCourseAppLogging(t, nil, nil, io.Discard)
-	c := auth.NewCookies([][]byte{[]byte("course-test-secret-0123456789abcdef-0123")})
+	c := mustCookies(t, []byte("course-test-secret-0123456789abcdef-0123"))
 	cookie, err := c.EncodeIdentity(auth.Identity{UserID: 5, Subject: "s", Name: "Ada", Email: "a@example.edu", Expires: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +208,7 @@ func TestSharedLessonPanelsFollowTheRequest(t *testing.T) {
 // remembered, but not past its identity's expiry, and a refused one is not
 // remembered at all.
 func TestIdentityCacheNeverOutlivesTheIdentity(t *testing.T) {
-	cookies := auth.NewCookies([][]byte{[]byte("cache-test-secret-0123456789abcdef-0123")})
+	cookies := mustCookies(t, []byte("cache-test-secret-0123456789abcdef-0123"))
 	var cache identityCache
 	short, err := cookies.EncodeIdentity(auth.Identity{UserID: 1, Subject: "s", Expires: time.Now().Add(300 * time.Millisecond)})
 	if err != nil {

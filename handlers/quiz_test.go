@@ -65,12 +65,12 @@ func newQuizApp(t testing.TB, dbURL string, quizzes map[string]*quiz.Quiz, env m
 	}
 	logs := &bytes.Buffer{}
 	st := store.New(pool)
-	e := New(Deps{
+	e := mustNew(t, Deps{
 		Config: cfg, Getenv: getenv, Store: st, Assets: assets, Quizzes: quizzes,
 		Logger:  slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)),
 		Process: Process{ID: "quiz-test", Kind: "web", Host: "test", PID: 1, StartedAt: time.Now()},
 	})
-	return &quizApp{t: t, e: e, store: st, cookie: auth.NewCookies(cfg.SecretKeys), dbURL: dbURL, logs: logs}
+	return &quizApp{t: t, e: e, store: st, cookie: mustCookies(t, cfg.SecretKeys...), dbURL: dbURL, logs: logs}
 }
 
 type lockedWriter struct {

@@ -90,10 +90,14 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	if samlSP != nil {
 		go samlSP.FetchMetadata(ctx)
 	}
-	e := handlers.New(handlers.Deps{
+	e, err := handlers.New(handlers.Deps{
 		Config: cfg, Getenv: getenv, Store: st, Logger: logger, Assets: assets, Process: proc,
 		SignIn: signin, SAML: samlSP, Course: course, AdminCommands: adminCommandNames(),
 	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := newHTTPServer(cfg, e, logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

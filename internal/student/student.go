@@ -66,6 +66,10 @@ func NewSite(base, secret string, client *http.Client) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
+	cookies, err := auth.NewCookies([][]byte{[]byte(secret)})
+	if err != nil {
+		return nil, err
+	}
 	course, err := content.Load(content.Embedded())
 	if err != nil {
 		return nil, err
@@ -73,7 +77,7 @@ func NewSite(base, secret string, client *http.Client) (*Site, error) {
 	if client == nil {
 		client = NewClient(64, 10*time.Second)
 	}
-	return &Site{Base: strings.TrimSuffix(base, "/"), Client: client, cookies: auth.NewCookies([][]byte{[]byte(secret)}),
+	return &Site{Base: strings.TrimSuffix(base, "/"), Client: client, cookies: cookies,
 		signer: signer, quizzes: course.Quizzes()}, nil
 }
 

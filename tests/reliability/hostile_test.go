@@ -121,7 +121,11 @@ func TestHostileRequests(t *testing.T) {
 		return raw
 	}
 	forgedIdentity := func(id auth.Identity) string {
-		v, err := auth.NewCookies([][]byte{[]byte("another-secret-0123456789abcdef-012345")}).EncodeIdentity(id)
+		cookies, err := auth.NewCookies([][]byte{[]byte("another-secret-0123456789abcdef-012345")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := cookies.EncodeIdentity(id)
 		if err != nil {
 			t.Fatal(err)
 		}
