@@ -140,7 +140,7 @@ func New(d Deps) (*echo.Echo, error) {
 		middleware.BodyLimit(maxBodyBytes),
 		middleware.ContextTimeout(d.Config.RequestTimeout),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: notPage}),
-		h.csrf,
+		crossOrigin(),
 		h.identify,
 	)
 	h.routes(e)
