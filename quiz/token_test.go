@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/gorilla/securecookie"
 )
 
@@ -21,8 +22,8 @@ func TestTokenRoundTripAndRotation(t *testing.T) {
 	foreign, _ := NewSigner([][]byte{[]byte("someone-else-0123456789abcdef012345")})
 
 	tok := NewToken(q, 42, now)
-	if len(tok.AttemptID) != 36 || tok.AttemptID[14] != '4' {
-		t.Errorf("attempt id %q is not a v4 UUID", tok.AttemptID)
+	if u, err := uuid.Parse(tok.AttemptID); err != nil || u.Version() != 4 || u.String() != tok.AttemptID {
+		t.Errorf("attempt id %q is not a v4 UUID in canonical form", tok.AttemptID)
 	}
 	raw, err := oldSigner.Encode(tok)
 	if err != nil {
