@@ -1,13 +1,11 @@
 package auth
 
 import (
-	"crypto/hkdf"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/gorilla/securecookie"
+	"github.com/twelve-course/twelve/internal/seal"
 )
 
 // Cookie names and lifetimes.
@@ -76,126 +74,119 @@ type hint struct {
 	Expires time.Time `json:"exp"`
 }
 
-// Cookies encodes and decodes Twelve's cookies with the SECRET_KEY list:
-// the first key signs and encrypts, every key is tried when decoding, so a
-// key can be rotated in without signing anyone out.
-//
-// Each secret is stretched with HKDF-SHA256 into two independent keys, one
-// for HMAC-SHA256 and one for AES-256, which gorilla/securecookie uses as
-// encrypt-then-MAC over the cookie name, a timestamp and the JSON value.
-// The MAC covers the name, so one cookie cannot stand in for another.
+// Cookies encodes and decodes Twelve's cookies with the SECRET_KEY list
+// (see package seal): the first key signs and encrypts, every key is tried
+// when decoding, so a key can be rotated in without signing anyone out. All
+// of them share one purpose's keys; each cookie's name is bound into its
+// MAC, so one cookie cannot stand in for another.
 type Cookies struct {
-	codecs []securecookie.Codec
-	now    func() time.Time
+	identity    *seal.Codec[Identity]
+	flow        *seal.Codec[Flow]
+	hint        *seal.Codec[hint]
+	samlFlow    *seal.Codec[SAMLFlow]
+	samlSession *seal.Codec[SAMLSession]
+	samlSignOut *seal.Codec[SAMLSignOut]
+	now         func() time.Time
 }
 
 // NewCookies derives the cookie keys from secrets (first signs, all verify).
-// With no secrets every Encode fails.
-func NewCookies(secrets [][]byte) *Cookies {
+func NewCookies(secrets [][]byte) (*Cookies, error) {
+	if len(secrets) == 0 {
+		return nil, errors.New("auth: no cookie keys")
+	}
 	c := &Cookies{now: time.Now}
-	for _, secret := range secrets {
-		hashKey, err1 := hkdf.Key(sha256.New, secret, nil, "twelve cookie hmac-sha256 v1", 32)
-		blockKey, err2 := hkdf.Key(sha256.New, secret, nil, "twelve cookie aes-256 v1", 32)
-		if err1 != nil || err2 != nil {
-			continue // only for absurd lengths; 32 bytes always works
-		}
-		sc := securecookie.New(hashKey, blockKey).
-			SetSerializer(securecookie.JSONEncoder{}).
-			MaxLength(0). // Encode checks maxCookieValue itself
-			// securecookie's own timestamp check backs up each payload's
-			// expiry; no cookie lives longer than an identity.
-			MaxAge(int(IdentityTTL / time.Second))
-		c.codecs = append(c.codecs, sc)
+	var errs [6]error
+	c.identity, errs[0] = cookieCodec[Identity](secrets, IdentityCookie)
+	c.flow, errs[1] = cookieCodec[Flow](secrets, FlowCookie)
+	c.hint, errs[2] = cookieCodec[hint](secrets, HintCookie)
+	c.samlFlow, errs[3] = cookieCodec[SAMLFlow](secrets, SAMLFlowCookie)
+	c.samlSession, errs[4] = cookieCodec[SAMLSession](secrets, SAMLHintCookie)
+	c.samlSignOut, errs[5] = cookieCodec[SAMLSignOut](secrets, SAMLSignOutCookie)
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, fmt.Errorf("auth: cookie keys: %w", err)
 	}
-	return c
+	return c, nil
 }
 
-// EncodeIdentity returns the identity cookie's value.
-func (c *Cookies) EncodeIdentity(id Identity) (string, error) {
-	return c.encode(IdentityCookie, id)
+func cookieCodec[T payload](secrets [][]byte, name string) (*seal.Codec[T], error) {
+	return seal.New[T](secrets, seal.Spec{
+		Purpose: "cookie", // the label identity cookies have always had
+		Name:    name,
+		// The seal's own timestamp check backs up each payload's expiry;
+		// no cookie lives longer than an identity.
+		MaxAge:    IdentityTTL,
+		MaxLength: maxCookieValue,
+	})
 }
 
-// DecodeIdentity returns the identity in an identity cookie's value, or an
-// error wrapping ErrCookie when it is tampered with, foreign or expired.
-func (c *Cookies) DecodeIdentity(value string) (Identity, error) {
-	var id Identity
-	if err := c.decode(IdentityCookie, value, &id); err != nil {
-		return Identity{}, err
-	}
-	if err := c.checkExpiry(id.Expires); err != nil {
-		return Identity{}, err
-	}
-	if id.UserID <= 0 || id.Subject == "" {
-		return Identity{}, fmt.Errorf("%w: no user", ErrCookie)
-	}
-	return id, nil
+// payload is what a cookie carries: it says when it expires and whether
+// it has what its reader needs.
+type payload interface {
+	expiry() time.Time
+	complete() bool
 }
 
-// EncodeFlow returns the flow cookie's value.
-func (c *Cookies) EncodeFlow(f Flow) (string, error) {
-	return c.encode(FlowCookie, f)
-}
+func (id Identity) expiry() time.Time   { return id.Expires }
+func (id Identity) complete() bool      { return id.UserID > 0 && id.Subject != "" }
+func (f Flow) expiry() time.Time        { return f.Expires }
+func (f Flow) complete() bool           { return f.State != "" && f.Nonce != "" && f.Verifier != "" }
+func (h hint) expiry() time.Time        { return h.Expires }
+func (h hint) complete() bool           { return true }
+func (f SAMLFlow) expiry() time.Time    { return f.Expires }
+func (f SAMLFlow) complete() bool       { return f.RequestID != "" && f.Relay != "" }
+func (s SAMLSession) expiry() time.Time { return s.Expires }
+func (s SAMLSession) complete() bool    { return s.NameID != "" }
+func (s SAMLSignOut) expiry() time.Time { return s.Expires }
+func (s SAMLSignOut) complete() bool    { return s.RequestID != "" }
 
-// DecodeFlow returns the sign-in in a flow cookie's value.
-func (c *Cookies) DecodeFlow(value string) (Flow, error) {
-	var f Flow
-	if err := c.decode(FlowCookie, value, &f); err != nil {
-		return Flow{}, err
-	}
-	if err := c.checkExpiry(f.Expires); err != nil {
-		return Flow{}, err
-	}
-	if f.State == "" || f.Nonce == "" || f.Verifier == "" {
-		return Flow{}, fmt.Errorf("%w: incomplete flow", ErrCookie)
-	}
-	return f, nil
-}
-
-// EncodeHint returns the logout hint cookie's value, or an error when the
-// ID token makes it too large for a cookie; then the hint is left out.
-func (c *Cookies) EncodeHint(idToken string, expires time.Time) (string, error) {
-	return c.encode(HintCookie, hint{IDToken: idToken, Expires: expires})
-}
-
-// DecodeHint returns the ID token kept for logout.
-func (c *Cookies) DecodeHint(value string) (string, error) {
-	var h hint
-	if err := c.decode(HintCookie, value, &h); err != nil {
-		return "", err
-	}
-	if err := c.checkExpiry(h.Expires); err != nil {
-		return "", err
-	}
-	return h.IDToken, nil
-}
-
-func (c *Cookies) encode(name string, v any) (string, error) {
-	if len(c.codecs) == 0 {
-		return "", errors.New("auth: no cookie keys")
-	}
-	s, err := c.codecs[0].Encode(name, v)
+func encode[T payload](codec *seal.Codec[T], v T) (string, error) {
+	s, err := codec.Encode(v)
 	if err != nil {
-		return "", fmt.Errorf("auth: encode %s: %w", name, err)
-	}
-	if len(s) > maxCookieValue {
-		return "", fmt.Errorf("auth: encode %s: %d bytes is too large for a cookie", name, len(s))
+		return "", fmt.Errorf("auth: %w", err)
 	}
 	return s, nil
 }
 
-func (c *Cookies) decode(name, value string, dst any) error {
-	if len(value) > maxCookieValue {
-		return fmt.Errorf("%w: too large", ErrCookie)
+// decode opens a cookie's value and refuses it, with an error wrapping
+// ErrCookie, when it is tampered with, foreign, expired or incomplete.
+func decode[T payload](codec *seal.Codec[T], value string, now time.Time) (T, error) {
+	var zero T
+	v, err := codec.Decode(value)
+	if err != nil {
+		return zero, fmt.Errorf("%w: %w", ErrCookie, err)
 	}
-	if err := securecookie.DecodeMulti(name, value, dst, c.codecs...); err != nil {
-		return fmt.Errorf("%w: %w", ErrCookie, err)
+	if exp := v.expiry(); exp.IsZero() || !now.Before(exp) {
+		return zero, fmt.Errorf("%w: expired", ErrCookie)
 	}
-	return nil
+	if !v.complete() {
+		return zero, fmt.Errorf("%w: incomplete", ErrCookie)
+	}
+	return v, nil
 }
 
-func (c *Cookies) checkExpiry(expires time.Time) error {
-	if expires.IsZero() || !c.now().Before(expires) {
-		return fmt.Errorf("%w: expired", ErrCookie)
-	}
-	return nil
+// EncodeIdentity returns the identity cookie's value.
+func (c *Cookies) EncodeIdentity(id Identity) (string, error) { return encode(c.identity, id) }
+
+// DecodeIdentity returns the identity in an identity cookie's value, or an
+// error wrapping ErrCookie when it is tampered with, foreign or expired.
+func (c *Cookies) DecodeIdentity(value string) (Identity, error) {
+	return decode(c.identity, value, c.now())
+}
+
+// EncodeFlow returns the flow cookie's value.
+func (c *Cookies) EncodeFlow(f Flow) (string, error) { return encode(c.flow, f) }
+
+// DecodeFlow returns the sign-in in a flow cookie's value.
+func (c *Cookies) DecodeFlow(value string) (Flow, error) { return decode(c.flow, value, c.now()) }
+
+// EncodeHint returns the logout hint cookie's value, or an error when the
+// ID token makes it too large for a cookie; then the hint is left out.
+func (c *Cookies) EncodeHint(idToken string, expires time.Time) (string, error) {
+	return encode(c.hint, hint{IDToken: idToken, Expires: expires})
+}
+
+// DecodeHint returns the ID token kept for logout.
+func (c *Cookies) DecodeHint(value string) (string, error) {
+	h, err := decode(c.hint, value, c.now())
+	return h.IDToken, err
 }

@@ -1,12 +1,15 @@
 package auth
 
 import (
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gorilla/securecookie"
 )
 
 var (
@@ -24,7 +27,7 @@ func sampleIdentity(expires time.Time) Identity {
 }
 
 func TestIdentityCookieRoundTrip(t *testing.T) {
-	c := NewCookies([][]byte{newKey})
+	c := mustCookies(t, newKey)
 	want := sampleIdentity(time.Now().Add(time.Hour))
 	value, err := c.EncodeIdentity(want)
 	if err != nil {
@@ -43,7 +46,7 @@ func TestIdentityCookieRoundTrip(t *testing.T) {
 }
 
 func TestIdentityCookieRefused(t *testing.T) {
-	signer := NewCookies([][]byte{newKey})
+	signer := mustCookies(t, newKey)
 	valid, err := signer.EncodeIdentity(sampleIdentity(time.Now().Add(time.Hour)))
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +55,7 @@ func TestIdentityCookieRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreign, err := NewCookies([][]byte{otherKey}).EncodeIdentity(sampleIdentity(time.Now().Add(time.Hour)))
+	foreign, err := mustCookies(t, otherKey).EncodeIdentity(sampleIdentity(time.Now().Add(time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,11 +100,11 @@ func tamper(v string) string {
 
 func TestKeyRotation(t *testing.T) {
 	id := sampleIdentity(time.Now().Add(time.Hour))
-	oldValue, err := NewCookies([][]byte{oldKey}).EncodeIdentity(id)
+	oldValue, err := mustCookies(t, oldKey).EncodeIdentity(id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rotated := NewCookies([][]byte{newKey, oldKey})
+	rotated := mustCookies(t, newKey, oldKey)
 	if _, err := rotated.DecodeIdentity(oldValue); err != nil {
 		t.Errorf("SECRET_KEY=new,old refused a cookie signed with old: %v", err)
 	}
@@ -109,16 +112,16 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewCookies([][]byte{newKey}).DecodeIdentity(newValue); err != nil {
+	if _, err := mustCookies(t, newKey).DecodeIdentity(newValue); err != nil {
 		t.Errorf("a cookie issued under new,old is not signed with new: %v", err)
 	}
-	if _, err := NewCookies([][]byte{oldKey}).DecodeIdentity(newValue); err == nil {
+	if _, err := mustCookies(t, oldKey).DecodeIdentity(newValue); err == nil {
 		t.Error("a cookie issued under new,old decoded with old alone; want the first key to sign")
 	}
 }
 
 func TestFlowCookie(t *testing.T) {
-	c := NewCookies([][]byte{newKey})
+	c := mustCookies(t, newKey)
 	want := Flow{State: "st", Nonce: "no", Verifier: "pv", RedirectURL: "http://127.0.0.1/auth/callback", Next: "/lessons/config", Expires: time.Now().Add(FlowTTL).Round(0).UTC()}
 	value, err := c.EncodeFlow(want)
 	if err != nil {
@@ -144,7 +147,7 @@ func TestFlowCookie(t *testing.T) {
 }
 
 func TestHintCookie(t *testing.T) {
-	c := NewCookies([][]byte{newKey})
+	c := mustCookies(t, newKey)
 	expires := time.Now().Add(time.Hour)
 	value, err := c.EncodeHint("header.payload.signature", expires)
 	if err != nil {
@@ -159,7 +162,37 @@ func TestHintCookie(t *testing.T) {
 }
 
 func TestNoKeys(t *testing.T) {
-	if _, err := NewCookies(nil).EncodeIdentity(sampleIdentity(time.Now().Add(time.Hour))); err == nil {
-		t.Error("EncodeIdentity with no keys succeeded; want an error")
+	if c, err := NewCookies(nil); err == nil {
+		t.Errorf("NewCookies with no keys = %v; want an error", c)
+	}
+}
+
+func mustCookies(tb testing.TB, keys ...[]byte) *Cookies {
+	tb.Helper()
+	c, err := NewCookies(keys)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// TestIdentityCookieOfEarlierReleases: an identity cookie sealed the way
+// releases before package seal sealed it still decodes, so deploying this
+// signs no one out.
+func TestIdentityCookieOfEarlierReleases(t *testing.T) {
+	hashKey, _ := hkdf.Key(sha256.New, newKey, nil, "twelve cookie hmac-sha256 v1", 32)
+	blockKey, _ := hkdf.Key(sha256.New, newKey, nil, "twelve cookie aes-256 v1", 32)
+	old := securecookie.New(hashKey, blockKey).SetSerializer(securecookie.JSONEncoder{})
+	want := sampleIdentity(time.Now().Add(time.Hour))
+	value, err := old.Encode(IdentityCookie, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := mustCookies(t, newKey).DecodeIdentity(value)
+	if err != nil {
+		t.Fatalf("DecodeIdentity of an earlier release's cookie: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 }

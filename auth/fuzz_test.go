@@ -12,7 +12,7 @@ import (
 // never panics, refuses with ErrCookie, and accepts only values this key
 // signed: a forged or altered identity never decodes.
 func FuzzDecodeCookies(f *testing.F) {
-	c := NewCookies([][]byte{[]byte("fuzz-secret-0123456789abcdef-0123456")})
+	c := mustCookies(f, []byte("fuzz-secret-0123456789abcdef-0123456"))
 	id, _ := c.EncodeIdentity(Identity{UserID: 7, Issuer: "https://idp.test", Subject: "ada", Email: "ada@example.edu", Expires: time.Now().Add(time.Hour)})
 	flow, _ := c.EncodeFlow(Flow{State: "s", Nonce: "n", Verifier: "v", Next: "/", Expires: time.Now().Add(time.Hour)})
 	hint, _ := c.EncodeHint("header.payload.signature", time.Now().Add(time.Hour))

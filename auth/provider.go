@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/internal/backoff"
 )
 
 // Options configures a RelyingParty. Zero durations take the defaults.
@@ -38,7 +39,7 @@ type RelyingParty struct {
 	cfg    config.OIDC
 	logger *slog.Logger
 	client *http.Client
-	retry  retrier
+	retry  *backoff.Backoff
 
 	found atomic.Pointer[discovered]
 }
@@ -57,8 +58,8 @@ func NewRelyingParty(o Options) *RelyingParty {
 		cfg:    o.OIDC,
 		logger: o.Logger,
 		client: o.HTTPClient,
-		retry:  newRetrier(o.RetryMin, o.RetryMax),
 	}
+	rp.retry = backoff.New(o.RetryMin, o.RetryMax, func() bool { return !rp.Ready() })
 	if rp.logger == nil {
 		rp.logger = slog.New(slog.DiscardHandler)
 	}
@@ -75,17 +76,10 @@ func (rp *RelyingParty) Ready() bool { return rp.found.Load() != nil }
 // exponential backoff and jitter until it succeeds or ctx ends. Run it in
 // its own goroutine at start-up; it returns at once when already done.
 func (rp *RelyingParty) Discover(ctx context.Context) {
-	wait := rp.retry.min
-	for attempt := 1; !rp.Ready(); attempt++ {
-		last := time.Now()
-		err := rp.discoverOnce(ctx)
-		if err == nil {
-			rp.logger.Info("sign-in provider discovered", "issuer", rp.cfg.IssuerURL, "attempt", attempt)
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
+	if rp.Ready() {
+		return
+	}
+	attempts, err := rp.retry.Retry(ctx, rp.discoverOnce, func(attempt int, wait time.Duration, err error) {
 		attrs := []any{"issuer", rp.cfg.IssuerURL, "attempt", attempt, "retry_in_ms", wait.Milliseconds(), "error", err.Error()}
 		var mismatch *oidc.IssuerMismatchError
 		if errors.As(err, &mismatch) {
@@ -94,16 +88,15 @@ func (rp *RelyingParty) Discover(ctx context.Context) {
 		} else {
 			rp.logger.Warn("sign-in provider unreachable; retrying", attrs...)
 		}
-		if !rp.retry.sleep(ctx, jitter(wait), last, func() bool { return !rp.Ready() }) {
-			return
-		}
-		wait = rp.retry.next(wait)
+	})
+	if err == nil {
+		rp.logger.Info("sign-in provider discovered", "issuer", rp.cfg.IssuerURL, "attempt", attempts)
 	}
 }
 
 // Nudge asks a Discover that is waiting to retry now rather than after its
 // backoff; it never blocks.
-func (rp *RelyingParty) Nudge() { rp.retry.nudge() }
+func (rp *RelyingParty) Nudge() { rp.retry.Nudge() }
 
 func (rp *RelyingParty) discoverOnce(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -16,6 +16,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/twelve-course/twelve/config"
+	"github.com/twelve-course/twelve/internal/backoff"
 )
 
 // Reasons a SAML response is refused, besides ErrState (it answers another
@@ -73,7 +74,7 @@ type ServiceProvider struct {
 	cfg    config.SAML
 	logger *slog.Logger
 	client *http.Client
-	retry  retrier
+	retry  *backoff.Backoff
 
 	idp atomic.Pointer[saml.EntityDescriptor]
 }
@@ -86,8 +87,9 @@ func NewServiceProvider(o SAMLOptions) (*ServiceProvider, error) {
 		cfg:    o.SAML,
 		logger: o.Logger,
 		client: o.HTTPClient,
-		retry:  newRetrier(o.RetryMin, o.RetryMax),
 	}
+	// A nudge matters only while no metadata is loaded; a refresh waits.
+	sp.retry = backoff.New(o.RetryMin, o.RetryMax, func() bool { return !sp.Ready() })
 	if sp.logger == nil {
 		sp.logger = slog.New(slog.DiscardHandler)
 	}
@@ -130,36 +132,27 @@ func (sp *ServiceProvider) FetchMetadata(ctx context.Context) {
 	if sp.cfg.IDPMetadataURL == "" {
 		return
 	}
-	wait := sp.retry.min
-	for attempt := 1; ; attempt++ {
-		last := time.Now()
-		err := sp.fetchOnce(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		var next time.Duration
-		if err == nil {
-			sp.logger.Info("SAML identity provider metadata loaded", "entity_id", sp.IDPEntityID(), "attempt", attempt)
-			wait, attempt, next = sp.retry.min, 0, metadataRefresh
-		} else {
+	for {
+		attempts, err := sp.retry.Retry(ctx, sp.fetchOnce, func(attempt int, wait time.Duration, err error) {
 			attrs := []any{"url", sp.cfg.IDPMetadataURL, "attempt", attempt, "retry_in_ms", wait.Milliseconds(), "error", err.Error()}
 			if sp.Ready() {
 				sp.logger.Warn("SAML identity provider metadata refresh failed; keeping the last copy", attrs...)
 			} else {
 				sp.logger.Warn("SAML identity provider metadata unreachable; retrying", attrs...)
 			}
-			next = jitter(wait)
-			wait = sp.retry.next(wait)
+		})
+		if err != nil {
+			return
 		}
-		// A nudge matters only while no metadata is loaded; a refresh waits.
-		if !sp.retry.sleep(ctx, next, last, func() bool { return !sp.Ready() }) {
+		sp.logger.Info("SAML identity provider metadata loaded", "entity_id", sp.IDPEntityID(), "attempt", attempts)
+		if !sp.retry.Sleep(ctx, metadataRefresh) {
 			return
 		}
 	}
 }
 
 // Nudge asks a FetchMetadata that is waiting to retry now; it never blocks.
-func (sp *ServiceProvider) Nudge() { sp.retry.nudge() }
+func (sp *ServiceProvider) Nudge() { sp.retry.Nudge() }
 
 func (sp *ServiceProvider) fetchOnce(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

@@ -1,9 +1,6 @@
 package auth
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // SAML endpoints and cookies. Like the OpenID Connect flow, a SAML sign-in
 // in progress lives only in the browser, in short-lived cookies signed and
@@ -61,61 +58,29 @@ type SAMLSignOut struct {
 }
 
 // EncodeSAMLFlow returns the SAML flow cookie's value.
-func (c *Cookies) EncodeSAMLFlow(f SAMLFlow) (string, error) {
-	return c.encode(SAMLFlowCookie, f)
-}
+func (c *Cookies) EncodeSAMLFlow(f SAMLFlow) (string, error) { return encode(c.samlFlow, f) }
 
 // DecodeSAMLFlow returns the sign-in in a SAML flow cookie's value.
 func (c *Cookies) DecodeSAMLFlow(value string) (SAMLFlow, error) {
-	var f SAMLFlow
-	if err := c.decode(SAMLFlowCookie, value, &f); err != nil {
-		return SAMLFlow{}, err
-	}
-	if err := c.checkExpiry(f.Expires); err != nil {
-		return SAMLFlow{}, err
-	}
-	if f.RequestID == "" || f.Relay == "" {
-		return SAMLFlow{}, fmt.Errorf("%w: incomplete SAML flow", ErrCookie)
-	}
-	return f, nil
+	return decode(c.samlFlow, value, c.now())
 }
 
 // EncodeSAMLSession returns the SAML logout hint cookie's value.
 func (c *Cookies) EncodeSAMLSession(s SAMLSession) (string, error) {
-	return c.encode(SAMLHintCookie, s)
+	return encode(c.samlSession, s)
 }
 
 // DecodeSAMLSession returns the SAML sign-in kept for single logout.
 func (c *Cookies) DecodeSAMLSession(value string) (SAMLSession, error) {
-	var s SAMLSession
-	if err := c.decode(SAMLHintCookie, value, &s); err != nil {
-		return SAMLSession{}, err
-	}
-	if err := c.checkExpiry(s.Expires); err != nil {
-		return SAMLSession{}, err
-	}
-	if s.NameID == "" {
-		return SAMLSession{}, fmt.Errorf("%w: no NameID", ErrCookie)
-	}
-	return s, nil
+	return decode(c.samlSession, value, c.now())
 }
 
 // EncodeSAMLSignOut returns the SAML sign-out cookie's value.
 func (c *Cookies) EncodeSAMLSignOut(s SAMLSignOut) (string, error) {
-	return c.encode(SAMLSignOutCookie, s)
+	return encode(c.samlSignOut, s)
 }
 
 // DecodeSAMLSignOut returns the single logout in a SAML sign-out cookie.
 func (c *Cookies) DecodeSAMLSignOut(value string) (SAMLSignOut, error) {
-	var s SAMLSignOut
-	if err := c.decode(SAMLSignOutCookie, value, &s); err != nil {
-		return SAMLSignOut{}, err
-	}
-	if err := c.checkExpiry(s.Expires); err != nil {
-		return SAMLSignOut{}, err
-	}
-	if s.RequestID == "" {
-		return SAMLSignOut{}, fmt.Errorf("%w: no request", ErrCookie)
-	}
-	return s, nil
+	return decode(c.samlSignOut, value, c.now())
 }

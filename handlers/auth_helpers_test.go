@@ -152,8 +152,6 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 	e.GET("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "signed-in page\n") }, h.requireSignIn)
 	e.POST("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "saved\n") }, h.requireSignIn)
 	e.GET("/_test/instructor", func(c *echo.Context) error { return c.String(http.StatusOK, "instructor page\n") }, h.requireInstructor)
-	// A page that asks for the CSRF token, as every form does.
-	e.GET("/_test/form", func(c *echo.Context) error { return c.String(http.StatusOK, c.Get(csrfKey).(func() string)()) })
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 
@@ -245,14 +243,37 @@ func (b *browser) get(rawURL string) (*http.Response, string) {
 	return b.do(req)
 }
 
+// postForm posts form as a browser posts a form on a page of rawURL's
+// own origin.
 func (b *browser) postForm(rawURL string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	return b.postFormFrom(originOf(b.t, rawURL), rawURL, form)
+}
+
+// postFormFrom posts form as a browser posts a form on a page of origin:
+// saying where it comes from in Origin and Sec-Fetch-Site.
+func (b *browser) postFormFrom(origin, rawURL string, form url.Values) (*http.Response, string) {
 	b.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, rawURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", origin)
+	site := "cross-site"
+	if origin == originOf(b.t, rawURL) {
+		site = "same-origin"
+	}
+	req.Header.Set("Sec-Fetch-Site", site)
 	return b.do(req)
+}
+
+func originOf(t testing.TB, rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // cookie returns the value of the named cookie the jar would send to

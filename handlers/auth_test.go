@@ -91,10 +91,8 @@ func TestSignOut(t *testing.T) {
 	if _, _, ok := viewerOfPage(t, body); !ok {
 		t.Fatal("GET /logout signed the viewer out; want a confirmation page only")
 	}
-	csrf := doc.formField("signout-form", "csrf")
-
 	b.visited = nil
-	resp, body = b.postForm(site.URL+"/logout", url.Values{"csrf": {csrf}})
+	resp, body = b.postForm(site.URL+"/logout", nil)
 	if resp.StatusCode != http.StatusOK || resp.Request.URL.String() != site.URL+"/" {
 		t.Fatalf("POST /logout ended at %s with %d, want %s/", resp.Request.URL, resp.StatusCode, site.URL)
 	}
@@ -119,17 +117,23 @@ func TestSignOut(t *testing.T) {
 	}
 }
 
-func TestSignOutNeedsCSRF(t *testing.T) {
+// TestSignOutRefusedFromAnotherSite: another site cannot make a browser
+// sign out; the same form sent from the site's own page signs out.
+func TestSignOutRefusedFromAnotherSite(t *testing.T) {
 	idp := startDevIDP(t, "127.0.0.1:0", nil)
 	site := startSigninSite(t, signinSiteOptions{issuer: idp.Issuer()})
 	b := newBrowser(t)
 	b.signIn(site, "student-ada", "/")
-	resp, _ := b.postForm(site.URL+"/logout", url.Values{"csrf": {"forged"}})
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("POST /logout with a forged token = %d, want 403", resp.StatusCode)
+	resp, body := b.postFormFrom("https://evil.example", site.URL+"/logout", nil)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "This form came from another site") {
+		t.Errorf("cross-site POST /logout = %d, want 403 and the cross-site page", resp.StatusCode)
 	}
 	if _, body := b.get(site.URL + "/"); !strings.Contains(body, `data-testid="viewer-name"`) {
-		t.Error("a forged sign-out signed the viewer out")
+		t.Error("a cross-site sign-out signed the viewer out")
+	}
+	b.postForm(site.URL+"/logout", nil)
+	if _, body := b.get(site.URL + "/"); strings.Contains(body, `data-testid="viewer-name"`) {
+		t.Error("a same-origin sign-out left the viewer signed in")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v5"
 
+	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/internal/proctest"
@@ -150,4 +151,14 @@ func embeddedCourse(t testing.TB) *content.Course {
 func courseQuizzes(t testing.TB) map[string]*quiz.Quiz {
 	t.Helper()
 	return embeddedCourse(t).Quizzes()
+}
+
+// mustCookies is auth.NewCookies for tests.
+func mustCookies(tb testing.TB, keys ...[]byte) *auth.Cookies {
+	tb.Helper()
+	c, err := auth.NewCookies(keys)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
 }

@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/gorilla/securecookie"
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/internal/seal"
 	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/static"
@@ -66,11 +66,11 @@ type Handler struct {
 	saml     *auth.ServiceProvider
 	cookies  *auth.Cookies
 	roles    auth.Policy
-	views    courseViews          // lesson pages, prepared once
-	live     *live.Panels         // the live factor panels
-	quizzes  *quizBook            // current quizzes and every version seen
-	tokens   *quiz.Signer         // attempt tokens
-	pending  []securecookie.Codec // submissions held through a sign-in
+	views    courseViews                    // lesson pages, prepared once
+	live     *live.Panels                   // the live factor panels
+	quizzes  *quizBook                      // current quizzes and every version seen
+	tokens   *quiz.Signer                   // attempt tokens
+	pending  *seal.Codec[pendingSubmission] // submissions held through a sign-in
 	ids      identityCache
 }
 
@@ -83,6 +83,18 @@ func newHandler(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
 	}
+	cookies, err := auth.NewCookies(d.Config.SecretKeys)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := quiz.NewSigner(d.Config.SecretKeys)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := newPendingCodec(d.Config.SecretKeys)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: pending submission keys: %w", err)
+	}
 	h := &Handler{
 		cfg:      d.Config,
 		store:    d.Store,
@@ -91,13 +103,13 @@ func newHandler(d Deps) (*Handler, error) {
 		revision: d.Process.Revision,
 		signin:   d.SignIn,
 		saml:     d.SAML,
-		cookies:  auth.NewCookies(d.Config.SecretKeys),
+		cookies:  cookies,
 		roles:    auth.Policy{Emails: d.Config.InstructorEmails, Group: d.Config.InstructorGroup},
 		views:    newCourseViews(d.Course),
 		live:     lv,
 		quizzes:  newQuizBook(d.Course.Quizzes(), d.Store),
-		tokens:   mustSigner(d.Config.SecretKeys),
-		pending:  pendingCodecs(d.Config.SecretKeys),
+		tokens:   tokens,
+		pending:  pending,
 	}
 	shells, err := h.prerenderLessons()
 	if err != nil {
@@ -145,7 +157,7 @@ func New(d Deps) (*echo.Echo, error) {
 		middleware.BodyLimit(maxBodyBytes),
 		middleware.ContextTimeout(d.Config.RequestTimeout),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: notPage}),
-		h.csrf,
+		crossOrigin(),
 		h.identify,
 	)
 	h.routes(e)

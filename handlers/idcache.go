@@ -18,6 +18,11 @@ const (
 // minute rather than on every request. It is a cache of a pure function of
 // the cookie and SECRET_KEY, not a session: any process verifies any
 // cookie, and an entry never outlives its identity's expiry.
+//
+// It pays for itself: opening and checking a cookie costs about 8 µs and 24
+// allocations, a hit under 0.1 µs and none; without the cache a signed-in
+// lesson page took 1.4 times as long in the quietest of six paired runs
+// (BenchmarkIdentityDecode, BenchmarkSignedInLessonPage).
 type identityCache struct {
 	mu sync.RWMutex
 	m  map[string]cachedIdentity

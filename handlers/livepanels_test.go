@@ -36,7 +36,7 @@ func newShellHandler(t testing.TB) *Handler {
 func BenchmarkLessonShell(b *testing.B) {
 	h := newShellHandler(b)
 	slugs := content.Slugs()
-	ctx := views.WithRequest(context.Background(), nil, func() string { return "csrf-token-value" })
+	ctx := views.WithRequest(context.Background(), nil)
 	at := "12:34:56.789 UTC"
 	b.Run("prerendered", func(b *testing.B) {
 		b.ReportAllocs()
@@ -92,7 +92,7 @@ func TestPrerenderedLessonsMatchTheirTemplate(t *testing.T) {
 				Facts: []views.Fact{{Key: "k", Label: "L", Value: "v & w", Code: true, State: "ok"}},
 				Table: &views.FactTable{Caption: "c", Columns: []string{"a", "b"}, Rows: []views.FactRow{{Key: "r", Cells: []string{"1", "2"}, Current: true}}},
 			}
-			ctx := views.WithRequest(context.Background(), viewer, func() string { return "csrf-token-value" })
+			ctx := views.WithRequest(context.Background(), viewer)
 			var want, got bytes.Buffer
 			if err := views.LessonPage(p, v).Render(ctx, &want); err != nil {
 				t.Fatal(err)
@@ -117,7 +117,7 @@ func TestPrerenderedLessonsMatchTheirTemplate(t *testing.T) {
 // a request named and whether it is signed in are part of what is shared.
 func TestSharedLessonPanelsFollowTheRequest(t *testing.T) {
 	app := newCourseAppLogging(t, nil, nil, io.Discard)
-	c := auth.NewCookies([][]byte{[]byte("course-test-secret-0123456789abcdef-0123")})
+	c := mustCookies(t, []byte("course-test-secret-0123456789abcdef-0123"))
 	cookie, err := c.EncodeIdentity(auth.Identity{UserID: 5, Subject: "s", Name: "Ada", Email: "a@example.edu", Expires: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)

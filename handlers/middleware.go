@@ -2,22 +2,18 @@ package handlers
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
-	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/twelve-course/twelve/auth"
 )
 
 // Context keys set by middleware.
 const (
 	requestIDKey = "request_id"
-	csrfKey      = "csrf"
 )
 
 // requestID takes the router's X-Request-Id when it is sane, else makes one,
@@ -26,7 +22,7 @@ func (h *Handler) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		id := c.Request().Header.Get("X-Request-Id")
 		if !validRequestID(id) {
-			id = randomHex(16)
+			id = rand.Text()
 		}
 		c.Set(requestIDKey, id)
 		c.Response().Header().Set("X-Request-Id", id)
@@ -122,80 +118,30 @@ func forwardedScheme(r *http.Request) string {
 	return "http"
 }
 
-const csrfCookie = "twelve_csrf"
+var errCrossOrigin = &Error{Status: http.StatusForbidden, Heading: "This form came from another site", Message: "Your browser says this form was sent from another site, so nothing was changed. Go to the course, open the page again and send the form from there."}
 
-var errCSRF = &Error{Status: http.StatusForbidden, Heading: "This form has expired", Message: "The form you sent is missing its security token or came from another site, so nothing was changed. Go back, reload the page and send it again."}
+// crossSitePOSTs are the routes an identity provider's page posts to from
+// another site. They carry their own proof: a SAML message signed by the
+// provider, answering a request recorded in this browser's short-lived
+// cookie (see handlers/saml.go).
+var crossSitePOSTs = [...]string{auth.SAMLACSPath, auth.SAMLSLOPath}
 
-// csrf is a stateless double-submit check: a random token lives in an
-// HttpOnly cookie and every state-changing form carries the same token; a
-// cross-site Origin is refused outright.
-func (h *Handler) csrf(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c *echo.Context) error {
-		token := ""
-		if ck, err := c.Cookie(csrfCookie); err == nil && validCSRFToken(ck.Value) {
-			token = ck.Value
-		}
-		fresh := token == ""
-		switch c.Request().Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-		default:
-			if csrfExempt[c.Request().URL.Path] {
-				break
-			}
-			if !h.sameOrigin(c) {
-				return errCSRF
-			}
-			sent := c.Request().Header.Get("X-CSRF-Token")
-			if sent == "" {
-				sent = c.FormValue("csrf")
-			}
-			if fresh || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
-				return errCSRF
-			}
-		}
-		// A visitor without a token gets one with the first page that
-		// renders a form; pages without one mint nothing.
-		c.Set(csrfKey, func() string {
-			if token == "" {
-				token = base64.RawURLEncoding.EncodeToString(randomBytes(32))
-				c.SetCookie(&http.Cookie{
-					Name: csrfCookie, Value: token, Path: "/", MaxAge: 365 * 24 * 3600,
-					HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https",
-				})
-			}
-			return token
-		})
-		return next(c)
+// crossOrigin refuses a state-changing request that a browser sent from
+// another origin, as its Sec-Fetch-Site (or, failing that, Origin) header
+// says; see docs/csrf.md for why this replaced a double-submit token.
+func crossOrigin() echo.MiddlewareFunc {
+	guard := http.NewCrossOriginProtection()
+	for _, path := range crossSitePOSTs {
+		guard.AddInsecureBypassPattern(http.MethodPost + " " + path)
 	}
-}
-
-// csrfExempt are the routes an identity provider's page posts to from
-// another site, with no token of ours. They carry their own proof: a SAML
-// message signed by the provider, answering a request recorded in this
-// browser's short-lived cookie (see handlers/saml.go).
-var csrfExempt = map[string]bool{"/saml/acs": true, "/saml/slo": true}
-
-func validCSRFToken(s string) bool {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	return err == nil && len(b) == 32
-}
-
-// sameOrigin accepts a request whose Origin (or, failing that, Referer) is
-// this site, and one that carries neither (non-browser clients).
-func (h *Handler) sameOrigin(c *echo.Context) bool {
-	origin := c.Request().Header.Get("Origin")
-	if origin == "" {
-		ref := c.Request().Header.Get("Referer")
-		if ref == "" {
-			return true
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			if err := guard.Check(c.Request()); err != nil {
+				return errCrossOrigin
+			}
+			return next(c)
 		}
-		u, err := url.Parse(ref)
-		if err != nil {
-			return false
-		}
-		origin = u.Scheme + "://" + u.Host
 	}
-	return origin == h.origin(c)
 }
 
 // origin is this site's public origin: BASE_URL, or the request's own.
@@ -210,13 +156,3 @@ func requestIDOf(c *echo.Context) string {
 	s, _ := c.Get(requestIDKey).(string)
 	return s
 }
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(errors.New("handlers: no randomness: " + err.Error()))
-	}
-	return b
-}
-
-func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }

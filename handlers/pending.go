@@ -1,16 +1,14 @@
 package handlers
 
 import (
-	"crypto/hkdf"
-	"crypto/sha256"
 	"net/http"
 	"net/url"
 	"time"
 
-	"github.com/gorilla/securecookie"
 	"github.com/labstack/echo/v5"
 
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/internal/seal"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/views"
 )
@@ -31,25 +29,22 @@ type pendingSubmission struct {
 	Answers string `json:"a"` // form-encoded answers
 }
 
-// pendingCodecs seal pending submissions with keys derived from SECRET_KEY.
-func pendingCodecs(secrets [][]byte) []securecookie.Codec {
-	var codecs []securecookie.Codec
-	for _, secret := range secrets {
-		hashKey, _ := hkdf.Key(sha256.New, secret, nil, "twelve pending submission sign v1", 64)
-		blockKey, _ := hkdf.Key(sha256.New, secret, nil, "twelve pending submission seal v1", 32)
-		sc := securecookie.New(hashKey, blockKey)
-		sc.SetSerializer(securecookie.JSONEncoder{})
-		sc.MaxAge(int(pendingLifetime.Seconds()))
-		codecs = append(codecs, sc)
-	}
-	return codecs
+// newPendingCodec seals pending submissions with keys of their own,
+// derived from SECRET_KEY.
+func newPendingCodec(secrets [][]byte) (*seal.Codec[pendingSubmission], error) {
+	return seal.New[pendingSubmission](secrets, seal.Spec{
+		Purpose:   "pending submission",
+		Name:      pendingCookie,
+		MaxAge:    pendingLifetime,
+		MaxLength: pendingMaxBytes,
+	})
 }
 
 // holdForSignIn keeps a signed-out student's submission and sends them to
 // sign in; resumeAttempt gives it back.
 func (h *Handler) holdForSignIn(c *echo.Context, l *content.Lesson, version *quiz.Quiz, tok quiz.Token, raw string, answers quiz.Answers) error {
-	value, err := securecookie.EncodeMulti(pendingCookie, pendingSubmission{Token: raw, Answers: answers.Form().Encode()}, h.pending...)
-	if err == nil && len(value) <= pendingMaxBytes {
+	value, err := h.pending.Encode(pendingSubmission{Token: raw, Answers: answers.Form().Encode()})
+	if err == nil {
 		h.setCookie(c, pendingCookie, value, quizPath(l.Slug), pendingLifetime)
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return c.Redirect(http.StatusSeeOther, views.SignInURL(quizPath(l.Slug)+"/resume"))
@@ -70,8 +65,8 @@ func (h *Handler) resumeAttempt(c *echo.Context) error {
 	if err != nil {
 		return c.Redirect(http.StatusSeeOther, quizPath(l.Slug))
 	}
-	var p pendingSubmission
-	if err := securecookie.DecodeMulti(pendingCookie, ck.Value, &p, h.pending...); err != nil {
+	p, err := h.pending.Decode(ck.Value)
+	if err != nil {
 		h.clearCookie(c, pendingCookie, quizPath(l.Slug))
 		return c.Redirect(http.StatusSeeOther, quizPath(l.Slug))
 	}

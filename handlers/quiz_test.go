@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -43,7 +44,7 @@ func newQuizApp(t testing.TB, dbURL string, course *content.Course, env map[stri
 		vars[k] = v
 	}
 	a := newTestApp(t, appOptions{dbURL: dbURL, poolSize: 25, course: course, env: vars})
-	return &quizApp{t: t, e: a.e, store: a.store, cookie: auth.NewCookies(a.cfg.SecretKeys), dbURL: a.dbURL, logs: a.logs}
+	return &quizApp{t: t, e: a.e, store: a.store, cookie: mustCookies(t, a.cfg.SecretKeys...), dbURL: a.dbURL, logs: a.logs}
 }
 
 // student is a signed-in person: a users row and an identity cookie.
@@ -68,8 +69,6 @@ func (a *quizApp) signIn(subject, email string) student {
 	return student{id: u.ID, cookie: &http.Cookie{Name: auth.IdentityCookie, Value: value}}
 }
 
-var csrfValue = strings.Repeat("A", 43) // a well-formed token: 32 bytes, base64url
-
 func (a *quizApp) get(s *student, path string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest("GET", path, nil)
 	if s != nil {
@@ -78,14 +77,14 @@ func (a *quizApp) get(s *student, path string) *httptest.ResponseRecorder {
 	return serve(a.e, r)
 }
 
-func (a *quizApp) post(s *student, path string, form url.Values) *httptest.ResponseRecorder {
-	form = cloneValues(form)
-	if !form.Has("csrf") {
-		form.Set("csrf", csrfValue)
-	}
+// post sends form as s, with header's name, value pairs; without them it
+// is a request from no browser (neither Sec-Fetch-Site nor Origin).
+func (a *quizApp) post(s *student, path string, form url.Values, header ...string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.AddCookie(&http.Cookie{Name: csrfCookie, Value: csrfValue})
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
 	if s != nil {
 		r.AddCookie(s.cookie)
 	}
@@ -201,7 +200,8 @@ func TestSubmitStoresOneAttemptAndReviews(t *testing.T) {
 	var wg sync.WaitGroup
 	for range submits {
 		wg.Go(func() {
-			w := a.post(&ada, "/lessons/config/quiz", answers)
+			// As a browser sends the form from the quiz page.
+			w := a.post(&ada, "/lessons/config/quiz", answers, "Sec-Fetch-Site", "same-origin", "Origin", "http://example.com")
 			if w.Code != http.StatusSeeOther {
 				t.Errorf("submit = %d:\n%s", w.Code, w.Body)
 			}
@@ -345,7 +345,6 @@ func TestSubmitBadInputChangesNothing(t *testing.T) {
 		{"oversized body", &ada, "/lessons/config/quiz", with(map[string][]string{"padding": {strings.Repeat("x", maxBodyBytes)}}), 413, "Too much data"},
 		{"after the attempt limit", &ada, "/lessons/logs/quiz", func() url.Values { _, t2 := a.start(ada, "logs"); return rightAnswers(t, limited, t2) }(), 409, "No attempts left"},
 		{"past the time limit", &ada, "/lessons/codebase/quiz", url.Values{"attempt": {late}}, 409, "Time is up"},
-		{"no csrf token", &ada, "/lessons/config/quiz", with(map[string][]string{"csrf": {"wrong"}}), 403, "This form has expired"},
 	}
 	if numericID == "" || choiceID == "" || notOnPaper == "" {
 		t.Fatalf("paper lacks a numeric (%q) or single (%q) question, or the bank a spare (%q)", numericID, choiceID, notOnPaper)
@@ -359,6 +358,25 @@ func TestSubmitBadInputChangesNothing(t *testing.T) {
 			}
 			if !strings.Contains(w.Body.String(), tt.says) {
 				t.Errorf("page does not say %q:\n%s", tt.says, w.Body)
+			}
+			if after := a.count(`SELECT (SELECT count(*) FROM attempts) + (SELECT count(*) FROM responses)`); after != before {
+				t.Errorf("rows went from %d to %d", before, after)
+			}
+		})
+	}
+
+	// A form another site makes the browser send, with the student's
+	// cookie, is refused before it is read.
+	for _, header := range [][]string{
+		{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"},
+		{"Sec-Fetch-Site", "same-site", "Origin", "http://other.example.com"},
+		{"Origin", "https://evil.example"}, // a browser without Sec-Fetch-Site
+	} {
+		t.Run(fmt.Sprintf("cross-site %v", header), func(t *testing.T) {
+			before := a.count(`SELECT (SELECT count(*) FROM attempts) + (SELECT count(*) FROM responses)`)
+			w := a.post(&ada, "/lessons/config/quiz", good, header...)
+			if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "This form came from another site") {
+				t.Errorf("status = %d, want 403 and the cross-site page:\n%s", w.Code, w.Body)
 			}
 			if after := a.count(`SELECT (SELECT count(*) FROM attempts) + (SELECT count(*) FROM responses)`); after != before {
 				t.Errorf("rows went from %d to %d", before, after)

@@ -53,12 +53,3 @@ func (b *quizBook) Version(ctx context.Context, hash string) (*quiz.Quiz, error)
 	b.mu.Unlock()
 	return q, nil
 }
-
-func mustSigner(secrets [][]byte) *quiz.Signer {
-	s, err := quiz.NewSigner(secrets)
-	if err != nil {
-		// config.Load guarantees at least one key.
-		panic(err)
-	}
-	return s
-}

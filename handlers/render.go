@@ -29,8 +29,7 @@ func (h *Handler) render(c *echo.Context, status int, comp templ.Component) erro
 	buf := buffers.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer buffers.Put(buf)
-	csrf, _ := c.Get(csrfKey).(func() string)
-	ctx := views.WithRequest(c.Request().Context(), viewerOf(c), csrf)
+	ctx := views.WithRequest(c.Request().Context(), viewerOf(c))
 	if err := comp.Render(ctx, buf); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
@@ -43,8 +42,7 @@ func (h *Handler) renderShell(c *echo.Context, status int, shell *views.Shell, f
 	buf.Reset()
 	defer buffers.Put(buf)
 	buf.Grow(shell.Size() + len(fills.Panel) + 2048) // one allocation for a fresh buffer, none for a reused one
-	csrf, _ := c.Get(csrfKey).(func() string)
-	ctx := views.WithRequest(c.Request().Context(), viewerOf(c), csrf)
+	ctx := views.WithRequest(c.Request().Context(), viewerOf(c))
 	if err := shell.Render(ctx, buf, fills); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}

@@ -350,7 +350,7 @@ func (p samlPost) with(response string) samlPost {
 }
 
 // submit posts the form as the browser would: a cross-site POST, with the
-// IdP's Origin and no CSRF token of the site's.
+// IdP's Origin, which only the SAML endpoints' exemption lets through.
 func (b *browser) submit(p samlPost) (*http.Response, string) {
 	b.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, p.action, strings.NewReader(p.fields.Encode()))
@@ -359,6 +359,7 @@ func (b *browser) submit(p samlPost) (*http.Response, string) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", p.origin)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	return b.do(req)
 }
 

@@ -58,7 +58,7 @@ func (e AnswerErrors) Error() string {
 var ErrForeignField = errors.New("quiz: the form answers a question or option that is not in this attempt")
 
 // DecodeAnswers reads the answers of paper from a submitted form. Fields not
-// starting with FieldPrefix are ignored (the token, the CSRF field). It
+// starting with FieldPrefix are ignored (the token, anything else). It
 // returns ErrForeignField (wrapped) for unknown questions or options, and
 // AnswerErrors for answers the student can fix (a number that is not one).
 func DecodeAnswers(p Paper, form url.Values) (Answers, error) {

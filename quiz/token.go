@@ -1,15 +1,14 @@
 package quiz
 
 import (
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
-	"github.com/gorilla/securecookie"
+	"github.com/google/uuid"
+
+	"github.com/twelve-course/twelve/internal/seal"
 )
 
 // Token is an attempt in progress. Starting a quiz writes nothing: the form
@@ -36,58 +35,43 @@ const TokenLifetime = 14 * 24 * time.Hour
 
 // NewToken starts an attempt of q for user at now.
 func NewToken(q *Quiz, userID int64, now time.Time) Token {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("quiz: no randomness: " + err.Error())
-	}
-	b[6] = b[6]&0x0f | 0x40 // UUID version 4
-	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	seed := uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
-		uint64(b[9])<<24 | uint64(b[10])<<16 | uint64(b[11])<<8 | uint64(b[12])
-	h := hex.EncodeToString(b[:])
+	start := now.UTC().Truncate(time.Second)
 	return Token{
-		AttemptID: h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32],
+		AttemptID: uuid.NewString(),
 		UserID:    userID,
 		Quiz:      q.Slug,
 		Version:   q.Version,
-		Seed:      seed,
-		Started:   now.UTC().Truncate(time.Second),
-		Deadline:  q.Settings.Deadline(now.UTC().Truncate(time.Second)),
+		Seed:      rand.Uint64(),
+		Started:   start,
+		Deadline:  q.Settings.Deadline(start),
 	}
 }
 
 // Signer signs and verifies attempt tokens with keys derived from
 // SECRET_KEY: the first key signs, all verify (rotation).
 type Signer struct {
-	codecs []securecookie.Codec
+	codec *seal.Codec[Token]
 }
 
 // NewSigner derives a signing key per secret. Tokens are signed, not
 // encrypted: they hold nothing the student may not see.
 func NewSigner(secrets [][]byte) (*Signer, error) {
-	if len(secrets) == 0 {
-		return nil, errors.New("quiz: no secret keys")
+	codec, err := seal.New[Token](secrets, seal.Spec{
+		Purpose:   "attempt token",
+		Name:      "attempt",
+		MaxAge:    TokenLifetime + 24*time.Hour,
+		MaxLength: 2048,
+		SignOnly:  true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("quiz: token keys: %w", err)
 	}
-	s := &Signer{}
-	for _, secret := range secrets {
-		key, err := hkdf.Key(sha256.New, secret, nil, "twelve attempt token v1", 64)
-		if err != nil {
-			return nil, fmt.Errorf("quiz: derive token key: %w", err)
-		}
-		sc := securecookie.New(key, nil)
-		sc.SetSerializer(securecookie.JSONEncoder{})
-		sc.MaxAge(int((TokenLifetime + 24*time.Hour).Seconds()))
-		sc.MaxLength(2048)
-		s.codecs = append(s.codecs, sc)
-	}
-	return s, nil
+	return &Signer{codec: codec}, nil
 }
-
-const tokenName = "attempt"
 
 // Encode signs t.
 func (s *Signer) Encode(t Token) (string, error) {
-	v, err := securecookie.EncodeMulti(tokenName, t, s.codecs...)
+	v, err := s.codec.Encode(t)
 	if err != nil {
 		return "", fmt.Errorf("quiz: sign token: %w", err)
 	}
@@ -98,11 +82,8 @@ func (s *Signer) Encode(t Token) (string, error) {
 // ErrExpiredToken; anything forged, altered or malformed is ErrBadToken.
 // Deadlines (time limits) are the caller's to judge with Settings.Late.
 func (s *Signer) Decode(raw string, now time.Time) (Token, error) {
-	var t Token
-	if raw == "" || len(raw) > 2048 {
-		return Token{}, ErrBadToken
-	}
-	if err := securecookie.DecodeMulti(tokenName, raw, &t, s.codecs...); err != nil {
+	t, err := s.codec.Decode(raw)
+	if err != nil {
 		return Token{}, ErrBadToken
 	}
 	if t.AttemptID == "" || t.Quiz == "" || t.Version == "" || t.UserID <= 0 || t.Started.IsZero() {

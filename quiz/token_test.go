@@ -1,10 +1,15 @@
 package quiz
 
 import (
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/securecookie"
 )
 
 func TestTokenRoundTripAndRotation(t *testing.T) {
@@ -17,8 +22,8 @@ func TestTokenRoundTripAndRotation(t *testing.T) {
 	foreign, _ := NewSigner([][]byte{[]byte("someone-else-0123456789abcdef012345")})
 
 	tok := NewToken(q, 42, now)
-	if len(tok.AttemptID) != 36 || tok.AttemptID[14] != '4' {
-		t.Errorf("attempt id %q is not a v4 UUID", tok.AttemptID)
+	if u, err := uuid.Parse(tok.AttemptID); err != nil || u.Version() != 4 || u.String() != tok.AttemptID {
+		t.Errorf("attempt id %q is not a v4 UUID in canonical form", tok.AttemptID)
 	}
 	raw, err := oldSigner.Encode(tok)
 	if err != nil {
@@ -60,5 +65,28 @@ func TestTokenDeadlineFollowsTimeLimit(t *testing.T) {
 	q.Settings.TimeLimit = 20 * time.Minute
 	if tok := NewToken(q, 1, now); !tok.Deadline.Equal(now.Add(20 * time.Minute)) {
 		t.Errorf("deadline %v, want start + 20m", tok.Deadline)
+	}
+}
+
+// TestTokenOfEarlierReleases: a token signed the way releases before
+// package seal signed it still verifies, so an attempt in progress
+// survives the deploy.
+func TestTokenOfEarlierReleases(t *testing.T) {
+	q := mustBank(t, sampleBank)
+	key := []byte("new-secret-0123456789abcdef0123456789")
+	now := time.Now()
+	hashKey, _ := hkdf.Key(sha256.New, key, nil, "twelve attempt token v1", 64)
+	old := securecookie.New(hashKey, nil).SetSerializer(securecookie.JSONEncoder{})
+	tok := NewToken(q, 42, now)
+	raw, err := old.Encode("attempt", tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSigner([][]byte{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Decode(raw, now); err != nil || got != tok {
+		t.Errorf("Decode of an earlier release's token = %+v, %v; want %+v", got, err, tok)
 	}
 }

@@ -1,6 +1,6 @@
 // Package views holds Twelve's templ components. Each page takes one view
 // model with exactly what it shows; the request context carries only the
-// current viewer and the CSRF token.
+// current viewer.
 package views
 
 import (
@@ -25,18 +25,13 @@ func (v *Viewer) Role() string {
 
 type ctxKey int
 
-const (
-	viewerKey ctxKey = iota
-	csrfKey
-)
+const viewerKey ctxKey = 0
 
-// WithRequest returns ctx carrying the viewer (nil when signed out) and the
-// CSRF token for forms. The token is asked for only by pages with a form:
-// csrf is called on first use (it may mint the token and set its cookie).
-// There is no CSP nonce: the pages have no inline scripts.
-func WithRequest(ctx context.Context, v *Viewer, csrf func() string) context.Context {
-	ctx = context.WithValue(ctx, viewerKey, v)
-	return context.WithValue(ctx, csrfKey, csrf)
+// WithRequest returns ctx carrying the viewer (nil when signed out). Forms
+// carry no CSRF token: cross-origin posts are refused by their headers (see
+// docs/csrf.md). There is no CSP nonce: the pages have no inline scripts.
+func WithRequest(ctx context.Context, v *Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey, v)
 }
 
 // ViewerFrom returns the signed-in viewer, or nil.
@@ -44,17 +39,6 @@ func ViewerFrom(ctx context.Context) *Viewer {
 	v, _ := ctx.Value(viewerKey).(*Viewer)
 	return v
 }
-
-// CSRFToken returns the token forms must carry.
-func CSRFToken(ctx context.Context) string {
-	if f, _ := ctx.Value(csrfKey).(func() string); f != nil {
-		return f()
-	}
-	return ""
-}
-
-// CSRFFieldName is the form field the CSRF middleware reads.
-const CSRFFieldName = "csrf"
 
 // Page is what the layout shows around every page.
 type Page struct {

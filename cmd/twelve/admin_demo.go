@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
@@ -287,15 +288,14 @@ func (g *demoGenerator) student(i int) store.BulkStudent {
 // rest random: bulk loading then appends to the indexes on attempt ids
 // rather than touching pages all over them, which keeps loading fast.
 func (g *demoGenerator) attempt(rng *rand.Rand, student, n int, q *quiz.Quiz, theta float64, start time.Time) (store.NewAttempt, float64) {
-	var id [16]byte
+	var id uuid.UUID
 	id[0], id[1], id[2], id[3] = byte((student+1)>>24), byte((student+1)>>16), byte((student+1)>>8), byte(student+1)
 	id[4], id[5] = byte(n>>8), byte(n)
 	for i := 6; i < len(id); i++ {
 		id[i] = byte(rng.Uint32())
 	}
-	id[6] = id[6]&0x0f | 0x40
-	id[8] = id[8]&0x3f | 0x80
-	h := hex.EncodeToString(id[:])
+	id[6] = id[6]&0x0f | 0x40 // version 4
+	id[8] = id[8]&0x3f | 0x80 // RFC 9562 variant
 	seed := rng.Uint64()
 	paper := q.Paper(seed)
 	answers := quiz.Answers{}
@@ -307,7 +307,7 @@ func (g *demoGenerator) attempt(rng *rand.Rand, student, n int, q *quiz.Quiz, th
 	res := quiz.Grade(paper, answers)
 	minutes := math.Exp(math.Log(9) + 0.45*rng.NormFloat64())
 	a := store.NewAttempt{Attempt: store.Attempt{
-		ID:   h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32],
+		ID:   id.String(),
 		Quiz: q.Slug, Version: q.Version, Seed: int64(seed),
 		StartedAt: start, SubmittedAt: start.Add(time.Duration(minutes * float64(time.Minute))).Truncate(time.Second),
 		Score: res.Score, MaxScore: res.Max,

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/twelve-course/twelve/internal/backoff"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/store"
 )
@@ -23,18 +24,12 @@ func recordQuizVersions(ctx context.Context, st *store.Store, quizzes map[string
 		}
 		vs = append(vs, store.QuizVersion{Hash: q.Version, Quiz: slug, Body: body})
 	}
-	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err := st.SaveQuizVersions(cctx, vs)
-		cancel()
-		if err == nil {
-			return
-		}
-		logger.Warn("quiz versions not recorded yet; retrying", "error", err.Error(), "retry_in_s", wait.Seconds())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
+	save := func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return st.SaveQuizVersions(ctx, vs)
 	}
+	_, _ = backoff.New(time.Second, time.Minute, nil).Retry(ctx, save, func(attempt int, wait time.Duration, err error) {
+		logger.Warn("quiz versions not recorded yet; retrying", "attempt", attempt, "retry_in_ms", wait.Milliseconds(), "error", err.Error())
+	})
 }

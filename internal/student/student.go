@@ -1,14 +1,14 @@
 // Package student simulates students of a running Twelve site over real
 // HTTP, for the load generator (internal/cmd/loadgen) and the reliability
 // tests (tests/reliability). Each student has its own identity cookie, minted
-// with the site's SECRET_KEY the way a sign-in would, and its own CSRF
-// cookie; each attempt carries the signed token the site handed out.
+// with the site's SECRET_KEY the way a sign-in would; each attempt carries
+// the signed token the site handed out. Like any client that is not a
+// browser it sends neither Sec-Fetch-Site nor Origin, which the site's
+// cross-origin check lets through.
 package student
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -26,18 +26,11 @@ import (
 // Issuer is the identity provider simulated students come from.
 const Issuer = "https://students.bench.test"
 
-// Cookie and form names of the site (handlers/middleware.go).
-const (
-	csrfCookie = "twelve_csrf"
-	csrfField  = "csrf"
-)
-
 // Student is one signed-in student.
 type Student struct {
 	ID     int64
 	Email  string
 	cookie string // identity cookie value
-	csrf   string // CSRF cookie and form value
 }
 
 // Attempt is a started quiz: the token the site handed out and a filled-in
@@ -66,6 +59,10 @@ func NewSite(base, secret string, client *http.Client) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
+	cookies, err := auth.NewCookies([][]byte{[]byte(secret)})
+	if err != nil {
+		return nil, err
+	}
 	course, err := content.Load(content.Embedded())
 	if err != nil {
 		return nil, err
@@ -73,7 +70,7 @@ func NewSite(base, secret string, client *http.Client) (*Site, error) {
 	if client == nil {
 		client = NewClient(64, 10*time.Second)
 	}
-	return &Site{Base: strings.TrimSuffix(base, "/"), Client: client, cookies: auth.NewCookies([][]byte{[]byte(secret)}),
+	return &Site{Base: strings.TrimSuffix(base, "/"), Client: client, cookies: cookies,
 		signer: signer, quizzes: course.Quizzes()}, nil
 }
 
@@ -121,9 +118,7 @@ func (s *Site) SignIn(id int64, subject, email string) (Student, error) {
 	if err != nil {
 		return Student{}, err
 	}
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return Student{ID: id, Email: email, cookie: v, csrf: base64.RawURLEncoding.EncodeToString(b)}, nil
+	return Student{ID: id, Email: email, cookie: v}, nil
 }
 
 // WithIdentity is the student signed in with the identity cookie value
@@ -133,9 +128,7 @@ func (s *Site) WithIdentity(cookie string) (Student, error) {
 	if err != nil {
 		return Student{}, err
 	}
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return Student{ID: id.UserID, Email: id.Email, cookie: cookie, csrf: base64.RawURLEncoding.EncodeToString(b)}, nil
+	return Student{ID: id.UserID, Email: id.Email, cookie: cookie}, nil
 }
 
 // Quiz is the current version of the quiz slug, as this binary holds it.
@@ -144,10 +137,9 @@ func (s *Site) Quiz(slug string) *quiz.Quiz { return s.quizzes[slug] }
 // IdentityCookie is the value of the student's identity cookie.
 func (st Student) IdentityCookie() string { return st.cookie }
 
-// Header sets the student's cookies on r.
+// Header sets the student's cookie on r.
 func (st Student) Header(r *http.Request) {
 	r.AddCookie(&http.Cookie{Name: auth.IdentityCookie, Value: st.cookie})
-	r.AddCookie(&http.Cookie{Name: csrfCookie, Value: st.csrf})
 }
 
 // StatusError is an unexpected answer from the site.
@@ -201,7 +193,7 @@ func (s *Site) Fill(st Student, slug, token string) (Attempt, error) {
 	if !ok || q.Version != tok.Version {
 		return Attempt{}, fmt.Errorf("start %s: the site serves another version of the quiz than this binary holds", slug)
 	}
-	form := url.Values{"attempt": {token}, csrfField: {st.csrf}}
+	form := url.Values{"attempt": {token}}
 	for _, it := range q.Paper(tok.Seed).Items {
 		for k, v := range (quiz.Answers{it.Question.ID: it.Question.RightAnswer()}).Form() {
 			form[k] = v

@@ -33,7 +33,7 @@ type hostile struct {
 	header         map[string]string
 	body           string
 	// as: "" signed out, "student" or "instructor": their cookies are sent
-	// (with the CSRF cookie) unless header sets Cookie itself.
+	// unless header sets Cookie itself.
 	as string
 	// want accepts the status; nil means any 4xx.
 	want func(int) bool
@@ -101,7 +101,6 @@ func TestHostileRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	csrf := open.Form.Get("csrf")
 	form := func(a student.Attempt, edit func(url.Values)) string {
 		f := url.Values{}
 		for k, v := range a.Form {
@@ -121,7 +120,11 @@ func TestHostileRequests(t *testing.T) {
 		return raw
 	}
 	forgedIdentity := func(id auth.Identity) string {
-		v, err := auth.NewCookies([][]byte{[]byte("another-secret-0123456789abcdef-012345")}).EncodeIdentity(id)
+		cookies, err := auth.NewCookies([][]byte{[]byte("another-secret-0123456789abcdef-012345")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := cookies.EncodeIdentity(id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +140,7 @@ func TestHostileRequests(t *testing.T) {
 	var cases []hostile
 	for _, r := range routes {
 		for _, m := range []string{"PUT", "DELETE", "PATCH"} {
-			cases = append(cases, hostile{name: m + " " + r, method: m, target: r, as: "student", header: formCT, body: "csrf=" + csrf})
+			cases = append(cases, hostile{name: m + " " + r, method: m, target: r, as: "student", header: formCT, body: "x=1"})
 		}
 		cases = append(cases,
 			hostile{name: "unknown method on " + r, raw: "BREW " + r + " HTTP/1.1\r\nHost: x\r\n\r\n"},
@@ -163,8 +166,8 @@ func TestHostileRequests(t *testing.T) {
 		hostile{name: "absolute path as a lesson", method: "GET", target: "//etc/passwd"},
 		hostile{name: "unknown quiz", method: "GET", target: "/lessons/%2e%2e/quiz", as: "student"},
 		// Oversized bodies.
-		hostile{name: "2 MiB quiz submission", method: "POST", target: "/lessons/config/quiz", as: "student", header: formCT, body: "csrf=" + csrf + "&a.x=" + big},
-		hostile{name: "2 MiB sign-out form", method: "POST", target: "/logout", as: "student", header: formCT, body: "csrf=" + csrf + "&x=" + big},
+		hostile{name: "2 MiB quiz submission", method: "POST", target: "/lessons/config/quiz", as: "student", header: formCT, body: "a.x=" + big},
+		hostile{name: "2 MiB sign-out form", method: "POST", target: "/logout", as: "student", header: formCT, body: "x=" + big},
 		hostile{name: "2 MiB SAML response", method: "POST", target: "/saml/acs", header: formCT, body: "SAMLResponse=" + big},
 		// Forged, tampered, foreign and expired attempt tokens.
 		hostile{name: "submit with a garbage token", method: "POST", target: "/lessons/config/quiz", as: "student", header: formCT,
@@ -174,7 +177,7 @@ func TestHostileRequests(t *testing.T) {
 		hostile{name: "submit with a 100 KB token", method: "POST", target: "/lessons/config/quiz", as: "student", header: formCT,
 			body: form(open, func(f url.Values) { f.Set("attempt", strings.Repeat("A", 100<<10)) })},
 		hostile{name: "submit another student's attempt", method: "POST", target: "/lessons/logs/quiz", as: "student", header: formCT,
-			body: form(brooks, func(f url.Values) { f.Set("csrf", csrf) })},
+			body: form(brooks, func(url.Values) {})},
 		hostile{name: "submit a token for another quiz", method: "POST", target: "/lessons/codebase/quiz", as: "student", header: formCT, body: form(open, func(url.Values) {})},
 		hostile{name: "submit an expired token", method: "POST", target: "/lessons/config/quiz", as: "student", header: formCT,
 			body: form(open, func(f url.Values) { f.Set("attempt", tokenAt(time.Now().Add(-20*24*time.Hour), ada.ID, "config")) })},
@@ -196,28 +199,28 @@ func TestHostileRequests(t *testing.T) {
 			})},
 		hostile{name: "start a quiz with a garbage token", method: "GET", target: "/lessons/config/quiz?attempt=%ff%00garbage", as: "student",
 			want: oneOf(303), why: "starting a quiz with an unusable token hands out a fresh one (303), writing nothing"},
-		// Forged and mangled cookies, CSRF.
+		// Forged and mangled cookies; forms sent from other sites.
 		hostile{name: "submit with an identity cookie signed by another key", method: "POST", target: "/lessons/config/quiz",
-			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Cookie": "twelve_id=" + forgedIdentity(auth.Identity{UserID: ada.ID, Subject: "x", Email: "ada@x", Expires: time.Now().Add(time.Hour)}) + "; twelve_csrf=" + csrf},
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Cookie": "twelve_id=" + forgedIdentity(auth.Identity{UserID: ada.ID, Subject: "x", Email: "ada@x", Expires: time.Now().Add(time.Hour)})},
 			body:   form(open, func(url.Values) {}), want: oneOf(303, 401), why: "a forged identity counts as signed out: the answers are held for sign-in (303 to sign in), nothing stored"},
 		hostile{name: "instructor page with a forged instructor cookie", method: "GET", target: "/instructor/gradebook",
 			header: map[string]string{"Cookie": "twelve_id=" + forgedIdentity(auth.Identity{UserID: 1, Subject: "x", Email: "ines@example.edu", Instructor: true, Expires: time.Now().Add(time.Hour)})},
 			want:   oneOf(303), why: "a forged identity counts as signed out: 303 to sign in"},
 		hostile{name: "huge identity cookie", method: "GET", target: "/me", header: map[string]string{"Cookie": "twelve_id=" + strings.Repeat("A", 8000)},
 			want: oneOf(303), why: "an unusable cookie counts as signed out: 303 to sign in"},
-		hostile{name: "invalid UTF-8 cookies", method: "GET", target: "/me", header: map[string]string{"Cookie": "twelve_id=\xff\xfe; twelve_csrf=\xff"},
+		hostile{name: "invalid UTF-8 cookies", method: "GET", target: "/me", header: map[string]string{"Cookie": "twelve_id=\xff\xfe; twelve_pending=\xff"},
 			want: oneOf(303), why: "an unusable cookie counts as signed out: 303 to sign in"},
-		hostile{name: "submit without the CSRF field", method: "POST", target: "/lessons/config/quiz", as: "student", header: formCT,
-			body: form(open, func(f url.Values) { f.Del("csrf") })},
-		hostile{name: "submit with a mismatched CSRF field", method: "POST", target: "/lessons/config/quiz", as: "student", header: formCT,
-			body: form(open, func(f url.Values) { f.Set("csrf", strings.Repeat("B", 43)) })},
+		hostile{name: "submit from another site", method: "POST", target: "/lessons/config/quiz", as: "student",
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}, body: form(open, func(url.Values) {})},
+		hostile{name: "submit from a sibling subdomain", method: "POST", target: "/lessons/config/quiz", as: "student",
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-site", "Origin": "https://evil.herokuapp.com"}, body: form(open, func(url.Values) {})},
 		hostile{name: "submit from another origin", method: "POST", target: "/lessons/config/quiz", as: "student",
 			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"}, body: form(open, func(url.Values) {})},
 		hostile{name: "sign out from another origin", method: "POST", target: "/logout", as: "student",
-			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"}, body: "csrf=" + csrf},
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"}, body: "x=1"},
 		// Wrong content types.
 		hostile{name: "submit as JSON", method: "POST", target: "/lessons/config/quiz", as: "student",
-			header: map[string]string{"Content-Type": "application/json"}, body: `{"attempt":"` + open.Token + `","csrf":"` + csrf + `"}`},
+			header: map[string]string{"Content-Type": "application/json"}, body: `{"attempt":"` + open.Token + `"}`},
 		hostile{name: "submit as multipart with a broken boundary", method: "POST", target: "/lessons/config/quiz", as: "student",
 			header: map[string]string{"Content-Type": "multipart/form-data; boundary=zz"}, body: "--yy\r\ngarbage"},
 		hostile{name: "submit as text/plain", method: "POST", target: "/lessons/config/quiz", as: "student",
@@ -249,9 +252,9 @@ func TestHostileRequests(t *testing.T) {
 	before := snapshot(t, dbURL)
 	client := &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	cookies := map[string]string{
-		"student":    "twelve_id=" + ada.IdentityCookie() + "; twelve_csrf=" + csrf,
-		"brook":      "twelve_id=" + brook.IdentityCookie() + "; twelve_csrf=" + csrf,
-		"instructor": "twelve_id=" + ines.IdentityCookie() + "; twelve_csrf=" + csrf,
+		"student":    "twelve_id=" + ada.IdentityCookie(),
+		"brook":      "twelve_id=" + brook.IdentityCookie(),
+		"instructor": "twelve_id=" + ines.IdentityCookie(),
 	}
 	counts := map[string]int{}
 	var benign []string

@@ -26,7 +26,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "mkcookie:", err)
 		os.Exit(1)
 	}
-	value, err := auth.NewCookies(cfg.SecretKeys).EncodeIdentity(auth.Identity{
+	cookies, err := auth.NewCookies(cfg.SecretKeys)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mkcookie:", err)
+		os.Exit(1)
+	}
+	value, err := cookies.EncodeIdentity(auth.Identity{
 		UserID: *userID, Issuer: "bench:", Subject: "bench-" + *email, Name: *name, Email: *email,
 		EmailVerified: true, Instructor: true, Expires: time.Now().Add(*ttl),
 	})
