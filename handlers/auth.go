@@ -99,7 +99,7 @@ func (h *Handler) finishSignIn(c *echo.Context) error {
 		h.setCookie(c, auth.HintCookie, hint, auth.HintPath, auth.IdentityTTL)
 	} else {
 		h.clearCookie(c, auth.HintCookie, auth.HintPath)
-		h.logger.Info("logout hint left out", "error", err.Error(), "request_id", requestIDOf(c))
+		h.logger.InfoContext(c.Request().Context(), "logout hint left out", "error", err.Error())
 	}
 	h.clearCookie(c, auth.SAMLHintCookie, auth.HintPath)
 	return c.Redirect(http.StatusSeeOther, auth.SafeNext(flow.Next))
@@ -132,7 +132,7 @@ func (h *Handler) establishIdentity(c *echo.Context, profile auth.Profile, via s
 		return auth.Identity{}, err
 	}
 	setIdentity(c, id)
-	h.logger.Info("signed in", "user_id", id.UserID, "instructor", id.Instructor, "via", via, "request_id", requestIDOf(c))
+	h.logger.InfoContext(c.Request().Context(), "signed in", "user_id", id.UserID, "instructor", id.Instructor, "via", via)
 	return id, nil
 }
 
@@ -161,7 +161,7 @@ func (h *Handler) signOut(c *echo.Context) error {
 	h.clearCookie(c, auth.HintCookie, auth.HintPath)
 	h.clearCookie(c, auth.SAMLHintCookie, auth.HintPath)
 	if id != nil {
-		h.logger.Info("signed out", "user_id", id.UserID, "request_id", requestIDOf(c))
+		h.logger.InfoContext(c.Request().Context(), "signed out", "user_id", id.UserID)
 	}
 	c.Set(identityKey, nil)
 	c.Set(viewerKey, nil)
@@ -207,7 +207,7 @@ func (h *Handler) showProviderUnreachable(c *echo.Context, next string) error {
 // showSignInFailed answers 400 with reason, written for the person; the
 // detail is logged, never shown.
 func (h *Handler) showSignInFailed(c *echo.Context, next, reason string, detail error) error {
-	h.logger.Warn("sign-in failed", "error", detail.Error(), "request_id", requestIDOf(c))
+	h.logger.WarnContext(c.Request().Context(), "sign-in failed", "error", detail.Error())
 	p := h.page(c, "Sign-in failed")
 	p.Path = next
 	return h.render(c, http.StatusBadRequest, views.SignInFailedPage(p, views.SignInFailedView{

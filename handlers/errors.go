@@ -36,12 +36,12 @@ func badRequest(msg string) error {
 // once, with the request id the page shows; their details never reach the page.
 func (h *Handler) handleError(c *echo.Context, err error) {
 	if resp, _ := echo.UnwrapResponse(c.Response()); resp != nil && resp.Committed {
-		h.logger.Error("error after response started", "error", err.Error(), "request_id", requestIDOf(c))
+		h.logger.ErrorContext(c.Request().Context(), "error after response started", "error", err.Error())
 		return
 	}
 	e := classify(err)
 	if e.Status >= 500 {
-		attrs := []any{"error", err.Error(), "status", e.Status, "request_id", requestIDOf(c), "path", c.Request().URL.Path}
+		attrs := []any{"error", err.Error(), "status", e.Status, "path", c.Request().URL.Path}
 		var ps *middleware.PanicStackError
 		if errors.As(err, &ps) {
 			attrs = append(attrs, "stack", string(ps.Stack))
@@ -58,7 +58,7 @@ func (h *Handler) handleError(c *echo.Context, err error) {
 		Status: e.Status, Heading: e.Heading, Message: e.Message, RequestID: requestIDOf(c),
 	})
 	if rerr := h.render(c, e.Status, page); rerr != nil {
-		h.logger.Error("error page failed", "error", rerr.Error(), "request_id", requestIDOf(c))
+		h.logger.ErrorContext(c.Request().Context(), "error page failed", "error", rerr.Error())
 		_ = c.String(e.Status, e.Heading+"\n")
 	}
 }

@@ -304,7 +304,7 @@ func (h *Handler) exportGradebook(c *echo.Context) error {
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	h.logger.Info("gradebook exported", "rows", rows, "request_id", requestIDOf(c))
+	h.logger.InfoContext(c.Request().Context(), "gradebook exported", "rows", rows)
 	return nil
 }
 

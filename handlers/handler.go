@@ -79,6 +79,8 @@ func newHandler(d Deps) (*Handler, error) {
 	if err := d.check(); err != nil {
 		return nil, err
 	}
+	// Events logged with a request's context name its request id.
+	d.Logger = slog.New(logRequestIDs(d.Logger.Handler()))
 	lv, err := live.New(liveOptions(d))
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
@@ -144,7 +146,7 @@ func New(d Deps) (*echo.Echo, error) {
 		return nil, err
 	}
 	e := echo.NewWithConfig(echo.Config{
-		Logger:          d.Logger,
+		Logger:          h.logger,
 		IPExtractor:     echo.ExtractIPFromXFFHeader(),
 		SchemeExtractor: forwardedScheme,
 	})

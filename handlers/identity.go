@@ -30,7 +30,7 @@ func (h *Handler) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		id, err := h.ids.decode(h.cookies, ck.Value)
 		if err != nil {
-			h.logger.Info("identity cookie refused", "error", err.Error(), "request_id", requestIDOf(c))
+			h.logger.InfoContext(c.Request().Context(), "identity cookie refused", "error", err.Error())
 			h.clearCookie(c, auth.IdentityCookie, "/")
 			return next(c)
 		}
@@ -96,7 +96,7 @@ func (h *Handler) requireInstructor(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 			setIdentity(c, fresh)
-			h.logger.Info("instructor role changed", "user_id", id.UserID, "instructor", now, "request_id", requestIDOf(c))
+			h.logger.InfoContext(c.Request().Context(), "instructor role changed", "user_id", id.UserID, "instructor", now)
 		}
 		if !identityOf(c).Instructor {
 			return auth.ErrForbidden

@@ -25,6 +25,8 @@ func (h *Handler) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 			id = rand.Text()
 		}
 		c.Set(requestIDKey, id)
+		r := c.Request()
+		c.SetRequest(r.WithContext(withRequestID(r.Context(), id)))
 		c.Response().Header().Set("X-Request-Id", id)
 		return next(c)
 	}
@@ -62,7 +64,6 @@ func (h *Handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.Int64("bytes", size),
-			slog.String("request_id", requestIDOf(c)),
 			slog.String("remote_ip", c.RealIP()),
 		}
 		if v := viewerOf(c); v != nil {

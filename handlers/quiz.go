@@ -170,8 +170,8 @@ func (h *Handler) submitAttempt(c *echo.Context) error {
 		return err
 	}
 	h.clearCookie(c, pendingCookie, quizPath(q.Slug))
-	h.logger.Info("attempt submitted", "attempt_id", stored.ID, "quiz", q.Slug, "user_id", id.UserID,
-		"created", created, "score", stored.Score, "max_score", stored.MaxScore, "request_id", requestIDOf(c))
+	h.logger.InfoContext(c.Request().Context(), "attempt submitted", "attempt_id", stored.ID, "quiz", q.Slug, "user_id", id.UserID,
+		"created", created, "score", stored.Score, "max_score", stored.MaxScore)
 	return c.Redirect(http.StatusSeeOther, "/attempts/"+stored.ID)
 }
 

@@ -115,7 +115,7 @@ func (h *Handler) finishSAMLSignIn(c *echo.Context) error {
 		h.setCookie(c, auth.SAMLHintCookie, value, auth.HintPath, auth.IdentityTTL)
 	} else {
 		h.clearCookie(c, auth.SAMLHintCookie, auth.HintPath)
-		h.logger.Info("SAML logout hint left out", "error", err.Error(), "request_id", requestIDOf(c))
+		h.logger.InfoContext(c.Request().Context(), "SAML logout hint left out", "error", err.Error())
 	}
 	h.clearCookie(c, auth.HintCookie, auth.HintPath)
 	return c.Redirect(http.StatusSeeOther, auth.SafeNext(res.Next))
@@ -166,7 +166,7 @@ func (h *Handler) finishSAMLSignOut(c *echo.Context) error {
 		ck, cookieErr := c.Cookie(auth.SAMLSignOutCookie)
 		h.clearCrossSiteCookie(c, auth.SAMLSignOutCookie, auth.SAMLSLOPath)
 		if cookieErr != nil {
-			h.logger.Warn("SAML sign-out answer without a sign-out in progress", "request_id", requestIDOf(c))
+			h.logger.WarnContext(c.Request().Context(), "SAML sign-out answer without a sign-out in progress")
 			return errSignedOutHereOnly
 		}
 		o, err := h.cookies.DecodeSAMLSignOut(ck.Value)
@@ -174,20 +174,20 @@ func (h *Handler) finishSAMLSignOut(c *echo.Context) error {
 			err = h.saml.FinishSignOut(h.origin(c), o, r)
 		}
 		if err != nil {
-			h.logger.Warn("SAML sign-out not confirmed", "error", err.Error(), "request_id", requestIDOf(c))
+			h.logger.WarnContext(c.Request().Context(), "SAML sign-out not confirmed", "error", err.Error())
 			return errSignedOutHereOnly
 		}
-		h.logger.Info("signed out at the identity provider", "request_id", requestIDOf(c))
+		h.logger.InfoContext(c.Request().Context(), "signed out at the identity provider")
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
 
 	target, err := h.saml.AnswerSignOut(h.origin(c), r)
 	if err != nil {
-		h.logger.Warn("SAML sign-out request refused", "error", err.Error(), "request_id", requestIDOf(c))
+		h.logger.WarnContext(c.Request().Context(), "SAML sign-out request refused", "error", err.Error())
 		return errSAMLSignOutRefused
 	}
 	if id := identityOf(c); id != nil {
-		h.logger.Info("signed out by the identity provider", "user_id", id.UserID, "request_id", requestIDOf(c))
+		h.logger.InfoContext(c.Request().Context(), "signed out by the identity provider", "user_id", id.UserID)
 	}
 	h.clearCookie(c, auth.IdentityCookie, "/")
 	h.clearCookie(c, auth.HintCookie, auth.HintPath)

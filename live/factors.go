@@ -260,12 +260,12 @@ func (r *request) logs(p *views.FactorPanel) {
 		factText("status", "status", pending),
 		factText("duration_ms", "duration_ms", pending),
 		factText("bytes", "bytes", pending),
-		factCode("request_id", "request_id", r.req.ID),
 		factCode("remote_ip", "remote_ip", r.req.RemoteIP),
 	)
 	if r.req.SignedIn {
 		p.Facts = append(p.Facts, factCode("user_id", "user_id", strconv.FormatInt(r.req.UserID, 10)))
 	}
+	p.Facts = append(p.Facts, factCode("request_id", "request_id", r.req.ID))
 	if !r.p.logger.Enabled(r.ctx, slog.LevelInfo) {
 		p.Facts = append(p.Facts, views.Fact{Key: "written", Label: "Written", Value: "no: this process logs only warnings and errors", State: "bad"})
 	}

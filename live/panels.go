@@ -113,7 +113,7 @@ func (r *request) reachable() bool {
 			start := time.Now()
 			err := r.p.store.Ping(ctx)
 			if err != nil {
-				r.p.logger.Warn("live panel: database unreachable", "error", err.Error(), "request_id", r.req.ID)
+				r.p.logger.WarnContext(r.ctx, "live panel: database unreachable", "error", err.Error())
 			}
 			return time.Since(start), err
 		})
