@@ -176,7 +176,7 @@ func listen(port int, logger *slog.Logger) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: cannot bind port %d: %w", port, err)
 	}
-	return &closeLogged{Listener: ln, logger: logger}, nil
+	return &closeLogged{Listener: coalescing{ln}, logger: logger}, nil
 }
 
 // closeLogged logs when the listener closes: from then on new connections

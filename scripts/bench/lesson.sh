@@ -43,13 +43,12 @@ app_port=$(free_port)
 start_web "$app_port" "$work/web.log" DATABASE_URL="$db" SECRET_KEY="$secret" "${extra[@]}"
 app="http://127.0.0.1:$app_port"
 cookie=$("$work/loadgen" cookie -base "$app" -db "$db" -secret "$secret")
-csrf=$(printf 'A%.0s' $(seq 43)) # a well-formed CSRF cookie, as a returning browser has
 
 slugs=(codebase dependencies config backing-services build-release-run processes port-binding concurrency disposability dev-prod-parity logs admin-processes)
 mkdir -p "$work/www/out/lessons" "$work/www/in/lessons"
 for slug in "${slugs[@]}"; do
 	curl -fsS -o "$work/www/out/lessons/$slug" "$app/lessons/$slug"
-	curl -fsS -o "$work/www/in/lessons/$slug" -H "Cookie: twelve_id=$cookie; twelve_csrf=$csrf" "$app/lessons/$slug"
+	curl -fsS -o "$work/www/in/lessons/$slug" -H "Cookie: twelve_id=$cookie" "$app/lessons/$slug"
 	if ! grep -q 'data-testid="viewer-name"' "$work/www/in/lessons/$slug"; then
 		log "the signed-in page of $slug does not show the viewer"
 		exit 1
@@ -114,7 +113,7 @@ for variant in out in; do
 	if [ "$variant" = out ]; then
 		header="" ngx="http://127.0.0.1:$ngx_out" label="signed out (no cookies)"
 	else
-		header="Cookie: twelve_id=$cookie; twelve_csrf=$csrf" ngx="http://127.0.0.1:$ngx_in" label="signed in (identity + CSRF cookies)"
+		header="Cookie: twelve_id=$cookie" ngx="http://127.0.0.1:$ngx_in" label="signed in (identity cookie)"
 	fi
 	echo
 	echo "## $label"
