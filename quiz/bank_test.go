@@ -81,6 +81,33 @@ func TestParseBankProblems(t *testing.T) {
 		{"single needs one correct", "questions:\n  - id: s\n    type: single\n    prompt: p\n    options:\n      - id: a\n        text: x\n      - id: b\n        text: y\n", []string{
 			`b.yaml:5: question "s" (single) needs exactly one correct option, has 0`,
 		}},
+		{"text matching problems", `questions:
+  - id: t
+    type: text
+    prompt: p
+    accept: [x]
+    accept_patterns: ["heroku ps:scale web=(3", "ok"]
+    ignore_flags: [-a, "app", "--App"]
+  - id: s
+    type: truefalse
+    prompt: p
+    answer: true
+    accept_patterns: ["x"]
+  - id: u
+    type: text
+    prompt: p
+    accept: [x]
+    accept_patterns: x
+`, []string{
+			`b.yaml:6: question "t": accept pattern "heroku ps:scale web=(3" is not a valid Go regular expression`,
+			`b.yaml:7: question "t": ignore_flags takes flags such as -a or --app, not "app"`,
+			`b.yaml:7: question "t": ignore_flags takes flags such as -a or --app, not "--App"`,
+			`b.yaml:12: question "s": accept_patterns and ignore_flags apply to text questions only`,
+			`b.yaml:17: accept_patterns must be a list`,
+		}},
+		{"chosen feedback setting", "settings:\n  review:\n    chosen_feedback: sometimes\nquestions:\n  - id: x\n    type: truefalse\n    prompt: p\n    answer: true\n", []string{
+			`b.yaml:3: chosen_feedback must be every-attempt or with-right-answers, not "sometimes"`,
+		}},
 		{"draw beyond bank", "settings:\n  draw: 5\nquestions:\n  - id: x\n    type: truefalse\n    prompt: p\n    answer: true\n", []string{
 			"b.yaml:1: settings.draw is 5 but the bank has only 1 questions",
 		}},
@@ -117,6 +144,7 @@ func TestParseBankSettings(t *testing.T) {
     score: true
     correctness: false
     right_answers: limit-used
+    chosen_feedback: with-right-answers
 questions:
   - id: x
     type: truefalse
@@ -128,7 +156,8 @@ questions:
 	}
 	s := q.Settings
 	if s.Draw != 1 || s.ShuffleQuestions || s.ShuffleOptions || s.AttemptLimit != 3 || s.TimeLimit != 15*time.Minute ||
-		s.Grace != time.Minute || s.PassMark != 0.8 || s.Grading != Average || s.Review.Correctness || s.Review.RightAnswers != ShowAfterEnd {
+		s.Grace != time.Minute || s.PassMark != 0.8 || s.Grading != Average || s.Review.Correctness || s.Review.RightAnswers != ShowAfterEnd ||
+		s.Review.ChosenFeedback != ChosenWithRightAnswers {
 		t.Errorf("settings = %+v", s)
 	}
 	if !s.Review.Score || !s.Review.Explanations {
