@@ -5,8 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode"
 	"testing"
+	"unicode"
 
 	"github.com/chromedp/chromedp/kb"
 
