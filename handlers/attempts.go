@@ -78,6 +78,9 @@ func (h *Handler) reviewAttempt(c *echo.Context, a store.Attempt, responses []st
 		default:
 			v.Withheld = "This quiz does not show right answers."
 		}
+		if vis.ChosenFeedback {
+			v.Withheld += " Until then, the options you chose show their feedback."
+		}
 	}
 	if !asInstructor {
 		switch left := settings.AttemptsLeft(grade.Attempts); left {
@@ -124,7 +127,7 @@ func reviewItem(n int, it quiz.Item, r store.Response, vis quiz.Visibility) view
 	}
 	for _, o := range it.Options {
 		ro := views.ReviewOption{Text: o.Text, Chosen: slices.Contains(given.Choices, o.ID), Right: vis.RightAnswers && o.Correct}
-		if vis.Feedback && (ro.Chosen || ro.Right) {
+		if (vis.Feedback && (ro.Chosen || ro.Right)) || (vis.ChosenFeedback && ro.Chosen) {
 			ro.Feedback = o.Feedback
 		}
 		item.Options = append(item.Options, ro)

@@ -26,8 +26,8 @@ var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 var (
 	topKeys      = keySet("settings", "questions")
 	settingsKeys = keySet("draw", "shuffle_questions", "shuffle_options", "attempt_limit", "time_limit_minutes", "grace_minutes", "pass_mark", "grading", "review")
-	reviewKeys   = keySet("score", "correctness", "feedback", "explanations", "right_answers")
-	questionKeys = keySet("id", "type", "points", "prompt", "options", "scoring", "answer", "tolerance", "unit", "accept", "explanation")
+	reviewKeys   = keySet("score", "correctness", "feedback", "explanations", "right_answers", "chosen_feedback")
+	questionKeys = keySet("id", "type", "points", "prompt", "options", "scoring", "answer", "tolerance", "unit", "accept", "accept_patterns", "ignore_flags", "explanation")
 	optionKeys   = keySet("id", "text", "correct", "feedback")
 )
 
@@ -230,6 +230,16 @@ func (p *parser) review(n *yaml.Node, r *Review) {
 					p.add(v.Line, fmt.Sprintf("right_answers must be always, passed-or-limit, limit-used or never, not %q", s))
 				}
 			}
+		case "chosen_feedback":
+			var s string
+			if p.decode(v, key, &s, "when the chosen options' feedback is shown") {
+				switch s {
+				case ChosenEveryAttempt, ChosenWithRightAnswers:
+					r.ChosenFeedback = s
+				default:
+					p.add(v.Line, fmt.Sprintf("chosen_feedback must be every-attempt or with-right-answers, not %q", s))
+				}
+			}
 		}
 	})
 }
@@ -237,7 +247,7 @@ func (p *parser) review(n *yaml.Node, r *Review) {
 func (p *parser) question(n *yaml.Node) (Question, bool) {
 	before := len(p.problems)
 	qu := Question{Points: 1}
-	var optionsNode, answerNode, acceptNode *yaml.Node
+	var optionsNode, answerNode, acceptNode, patternsNode, flagsNode *yaml.Node
 	optionsLine := 0
 	hasTolerance, hasScoring, hasUnit := false, false, false
 	p.mapping(n, questionKeys, func(key string, k, v *yaml.Node) {
@@ -277,6 +287,10 @@ func (p *parser) question(n *yaml.Node) (Question, bool) {
 			answerNode = v
 		case "accept":
 			acceptNode = v
+		case "accept_patterns":
+			patternsNode = v
+		case "ignore_flags":
+			flagsNode = v
 		case "tolerance":
 			hasTolerance = true
 			if p.decode(v, key, &qu.Tolerance, "a number") && (qu.Tolerance < 0 || math.IsInf(qu.Tolerance, 0) || math.IsNaN(qu.Tolerance)) {
@@ -326,6 +340,11 @@ func (p *parser) question(n *yaml.Node) (Question, bool) {
 	if acceptNode != nil && qu.Type != Text {
 		p.add(acceptNode.Line, fmt.Sprintf("question %q: accept applies to text questions only", qu.ID))
 	}
+	for _, n := range []*yaml.Node{patternsNode, flagsNode} {
+		if n != nil && qu.Type != Text {
+			p.add(n.Line, fmt.Sprintf("question %q: accept_patterns and ignore_flags apply to text questions only", qu.ID))
+		}
+	}
 	if answerNode != nil && qu.Type != TrueFalse && qu.Type != Numeric {
 		p.add(answerNode.Line, fmt.Sprintf("question %q: answer applies to truefalse and numeric questions only; choice questions mark options correct", qu.ID))
 	}
@@ -360,8 +379,39 @@ func (p *parser) question(n *yaml.Node) (Question, bool) {
 				}
 			}
 		}
+		p.strings(patternsNode, "accept_patterns", func(line int, s string) {
+			if _, err := compileAnswerPattern(s); err != nil || len(s) > maxAcceptLen {
+				p.add(line, fmt.Sprintf("question %q: accept pattern %q is not a valid Go regular expression of at most %d characters", qu.ID, s, maxAcceptLen))
+				return
+			}
+			qu.AcceptPatterns = append(qu.AcceptPatterns, s)
+		})
+		p.strings(flagsNode, "ignore_flags", func(line int, s string) {
+			if !flagPattern.MatchString(s) {
+				p.add(line, fmt.Sprintf("question %q: ignore_flags takes flags such as -a or --app, not %q", qu.ID, s))
+				return
+			}
+			qu.IgnoreFlags = append(qu.IgnoreFlags, s)
+		})
 	}
 	return qu, len(p.problems) == before
+}
+
+// strings calls fn with each string of the list n, if n is given.
+func (p *parser) strings(n *yaml.Node, key string, fn func(line int, s string)) {
+	if n == nil {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.add(n.Line, key+" must be a list")
+		return
+	}
+	for _, v := range n.Content {
+		var s string
+		if p.decode(v, key, &s, "text") {
+			fn(v.Line, s)
+		}
+	}
 }
 
 func (p *parser) options(qu *Question, n *yaml.Node, line int) {
@@ -406,8 +456,8 @@ func (p *parser) options(qu *Question, n *yaml.Node, line int) {
 	switch {
 	case qu.Type == Single && correct != 1:
 		p.add(line, fmt.Sprintf("question %q (single) needs exactly one correct option, has %d", qu.ID, correct))
-	case qu.Type == Multiple && (correct < 1 || correct == len(n.Content)):
-		p.add(line, fmt.Sprintf("question %q (multiple) needs at least one correct and one wrong option", qu.ID))
+	case qu.Type == Multiple && correct < 1:
+		p.add(line, fmt.Sprintf("question %q (multiple) needs at least one correct option", qu.ID))
 	}
 }
 

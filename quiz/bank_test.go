@@ -81,6 +81,33 @@ func TestParseBankProblems(t *testing.T) {
 		{"single needs one correct", "questions:\n  - id: s\n    type: single\n    prompt: p\n    options:\n      - id: a\n        text: x\n      - id: b\n        text: y\n", []string{
 			`b.yaml:5: question "s" (single) needs exactly one correct option, has 0`,
 		}},
+		{"text matching problems", `questions:
+  - id: t
+    type: text
+    prompt: p
+    accept: [x]
+    accept_patterns: ["heroku ps:scale web=(3", "ok"]
+    ignore_flags: [-a, "app", "--App"]
+  - id: s
+    type: truefalse
+    prompt: p
+    answer: true
+    accept_patterns: ["x"]
+  - id: u
+    type: text
+    prompt: p
+    accept: [x]
+    accept_patterns: x
+`, []string{
+			`b.yaml:6: question "t": accept pattern "heroku ps:scale web=(3" is not a valid Go regular expression`,
+			`b.yaml:7: question "t": ignore_flags takes flags such as -a or --app, not "app"`,
+			`b.yaml:7: question "t": ignore_flags takes flags such as -a or --app, not "--App"`,
+			`b.yaml:12: question "s": accept_patterns and ignore_flags apply to text questions only`,
+			`b.yaml:17: accept_patterns must be a list`,
+		}},
+		{"chosen feedback setting", "settings:\n  review:\n    chosen_feedback: sometimes\nquestions:\n  - id: x\n    type: truefalse\n    prompt: p\n    answer: true\n", []string{
+			`b.yaml:3: chosen_feedback must be every-attempt or with-right-answers, not "sometimes"`,
+		}},
 		{"draw beyond bank", "settings:\n  draw: 5\nquestions:\n  - id: x\n    type: truefalse\n    prompt: p\n    answer: true\n", []string{
 			"b.yaml:1: settings.draw is 5 but the bank has only 1 questions",
 		}},
@@ -117,6 +144,7 @@ func TestParseBankSettings(t *testing.T) {
     score: true
     correctness: false
     right_answers: limit-used
+    chosen_feedback: with-right-answers
 questions:
   - id: x
     type: truefalse
@@ -128,7 +156,8 @@ questions:
 	}
 	s := q.Settings
 	if s.Draw != 1 || s.ShuffleQuestions || s.ShuffleOptions || s.AttemptLimit != 3 || s.TimeLimit != 15*time.Minute ||
-		s.Grace != time.Minute || s.PassMark != 0.8 || s.Grading != Average || s.Review.Correctness || s.Review.RightAnswers != ShowAfterEnd {
+		s.Grace != time.Minute || s.PassMark != 0.8 || s.Grading != Average || s.Review.Correctness || s.Review.RightAnswers != ShowAfterEnd ||
+		s.Review.ChosenFeedback != ChosenWithRightAnswers {
 		t.Errorf("settings = %+v", s)
 	}
 	if !s.Review.Score || !s.Review.Explanations {
@@ -152,8 +181,70 @@ func TestCourseBanks(t *testing.T) {
 			t.Errorf("%v", err)
 			continue
 		}
+		if p := q.BankCues().Problems(); len(p) > 0 {
+			t.Errorf("%s: cues give keys away: %v", f, p)
+		}
 		if len(q.Questions) < 8 {
 			t.Errorf("%s has %d questions, want at least 8", f, len(q.Questions))
 		}
+	}
+}
+
+// TestCourseTextAnswers: the course's short-text questions take what an
+// expert would type, and not what is wrong.
+func TestCourseTextAnswers(t *testing.T) {
+	tests := []struct {
+		bank, question, answer string
+		want                   bool
+	}{
+		{"03-config", "set-log-level-on-heroku", "heroku config:set LOG_LEVEL=debug", true},
+		{"03-config", "set-log-level-on-heroku", "heroku config:set LOG_LEVEL=debug -a twelve-staging", true},
+		{"03-config", "set-log-level-on-heroku", "heroku config:set --app=twelve-staging LOG_LEVEL=debug", true},
+		{"03-config", "set-log-level-on-heroku", `heroku config:set "LOG_LEVEL=debug"`, true},
+		{"03-config", "set-log-level-on-heroku", "heroku config:set LOG_LEVEL=info", false},
+		{"03-config", "set-log-level-on-heroku", "export LOG_LEVEL=debug", false},
+		{"07-port-binding", "second-web-process-command", "PORT=8081 bin/twelve web", true},
+		{"07-port-binding", "second-web-process-command", "PORT=8081 ./bin/twelve web", true},
+		{"07-port-binding", "second-web-process-command", "env PORT=8081 bin/twelve web", true},
+		{"07-port-binding", "second-web-process-command", "export PORT=8081; bin/twelve web", true},
+		{"07-port-binding", "second-web-process-command", "PORT=8081 go run ./cmd/twelve web", true},
+		{"07-port-binding", "second-web-process-command", "bin/twelve web --port 8081", false},
+		{"08-concurrency", "ps-scale-command", "heroku ps:scale web=3", true},
+		{"08-concurrency", "ps-scale-command", "heroku ps:scale web=3 -a myapp", true},
+		{"08-concurrency", "ps-scale-command", "heroku ps:scale web=3:standard-1x --app myapp", true},
+		{"08-concurrency", "ps-scale-command", "heroku ps:scale web+2", true},
+		{"08-concurrency", "ps-scale-command", "heroku ps:scale web=2", false},
+		{"11-logs", "stream-to-a-file-locally", "bin/twelve web > web.log", true},
+		{"11-logs", "stream-to-a-file-locally", "./bin/twelve web >> web.log 2>&1", true},
+		{"11-logs", "stream-to-a-file-locally", "bin/twelve web | tee web.log", true},
+		{"11-logs", "stream-to-a-file-locally", "bin/twelve web --log-file web.log", false},
+		{"12-admin-processes", "run-admin-on-heroku", "heroku run bin/twelve admin check", true},
+		{"12-admin-processes", "run-admin-on-heroku", "heroku run -a twelve-prod twelve admin check", true},
+		{"12-admin-processes", "run-admin-on-heroku", "heroku run --app twelve-prod -- ./bin/twelve admin check", true},
+		{"12-admin-processes", "run-admin-on-heroku", "heroku run:detached bin/twelve admin check", false},
+		{"12-admin-processes", "run-admin-on-heroku", "bin/twelve admin check", false},
+	}
+	banks := map[string]*Quiz{}
+	for _, tt := range tests {
+		q, ok := banks[tt.bank]
+		if !ok {
+			data, err := os.ReadFile("../content/lessons/" + tt.bank + BankSuffix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q, err = ParseBank(tt.bank+BankSuffix, "x", data); err != nil {
+				t.Fatal(err)
+			}
+			banks[tt.bank] = q
+		}
+		t.Run(tt.question+"/"+tt.answer, func(t *testing.T) {
+			qu, ok := q.Question(tt.question)
+			if !ok || qu.Type != Text {
+				t.Fatalf("%s has no text question %s", tt.bank, tt.question)
+			}
+			if got := qu.AcceptsText(tt.answer); got != tt.want {
+				t.Errorf("AcceptsText(%q) = %v, want %v", tt.answer, got, tt.want)
+			}
+		})
 	}
 }

@@ -63,13 +63,8 @@ func credit(qu *Question, a Answer) float64 {
 			return 1
 		}
 	case Text:
-		if a.Raw != "" {
-			got := NormalizeText(a.Raw)
-			for _, acc := range qu.Accept {
-				if NormalizeText(acc) == got {
-					return 1
-				}
-			}
+		if qu.AcceptsText(a.Raw) {
+			return 1
 		}
 	}
 	return 0

@@ -52,6 +52,9 @@ type Visibility struct {
 	Feedback     bool
 	Explanations bool
 	RightAnswers bool
+	// ChosenFeedback shows the feedback of the options the student chose,
+	// even while Feedback (every option's) waits with the right answers.
+	ChosenFeedback bool
 }
 
 // Visibility decides what the owner of an attempt sees in review, given
@@ -59,7 +62,7 @@ type Visibility struct {
 // attempts they have made. Instructors see everything.
 func (s Settings) Visibility(passed bool, used int, instructor bool) Visibility {
 	if instructor {
-		return Visibility{true, true, true, true, true}
+		return Visibility{true, true, true, true, true, true}
 	}
 	r := s.Review
 	v := Visibility{Score: r.Score, Correctness: r.Correctness, Feedback: r.Feedback, Explanations: r.Explanations}
@@ -77,5 +80,10 @@ func (s Settings) Visibility(passed bool, used int, instructor bool) Visibility 
 	if !v.RightAnswers {
 		v.Feedback, v.Explanations = false, false
 	}
+	// The feedback of an option the student chose explains their own
+	// mistake without naming the right answer, so by default it shows after
+	// every attempt. It says whether the choice was right, so it needs
+	// correctness to be shown too.
+	v.ChosenFeedback = v.Feedback || (r.Feedback && r.Correctness && r.ChosenFeedback != ChosenWithRightAnswers)
 	return v
 }

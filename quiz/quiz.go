@@ -47,17 +47,23 @@ type Option struct {
 
 // Question is one question of a bank.
 type Question struct {
-	ID          string   `json:"id"`
-	Type        Type     `json:"type"`
-	Points      float64  `json:"points"`
-	Prompt      string   `json:"prompt"`
-	Options     []Option `json:"options,omitempty"`
-	Scoring     string   `json:"scoring,omitempty"`
-	Truth       bool     `json:"truth,omitempty"`
-	Number      float64  `json:"number,omitempty"`
-	Tolerance   float64  `json:"tolerance,omitempty"`
-	Unit        string   `json:"unit,omitempty"`
-	Accept      []string `json:"accept,omitempty"`
+	ID        string   `json:"id"`
+	Type      Type     `json:"type"`
+	Points    float64  `json:"points"`
+	Prompt    string   `json:"prompt"`
+	Options   []Option `json:"options,omitempty"`
+	Scoring   string   `json:"scoring,omitempty"`
+	Truth     bool     `json:"truth,omitempty"`
+	Number    float64  `json:"number,omitempty"`
+	Tolerance float64  `json:"tolerance,omitempty"`
+	Unit      string   `json:"unit,omitempty"`
+	Accept    []string `json:"accept,omitempty"`
+	// AcceptPatterns are Go regular expressions, each matched against the
+	// whole normalised answer.
+	AcceptPatterns []string `json:"accept_patterns,omitempty"`
+	// IgnoreFlags are command-line flags that take a value (such as -a and
+	// --app): removed with their value from a text answer before matching.
+	IgnoreFlags []string `json:"ignore_flags,omitempty"`
 	Explanation string   `json:"explanation,omitempty"`
 }
 
@@ -80,6 +86,15 @@ const (
 	ShowNever          = "never"
 )
 
+// When the feedback of the options a student chose may be shown in review.
+const (
+	// ChosenEveryAttempt shows it after every attempt, so a student who
+	// keeps failing learns why their choices were wrong.
+	ChosenEveryAttempt = "every-attempt"
+	// ChosenWithRightAnswers holds it back with the right answers.
+	ChosenWithRightAnswers = "with-right-answers"
+)
+
 // Review says what a student sees of a submitted attempt.
 type Review struct {
 	Score        bool   `json:"score"`
@@ -87,6 +102,10 @@ type Review struct {
 	Feedback     bool   `json:"feedback"`
 	Explanations bool   `json:"explanations"`
 	RightAnswers string `json:"right_answers"`
+	// ChosenFeedback is when the feedback of the chosen options shows:
+	// ChosenEveryAttempt, or "" (a version stored before the setting
+	// existed, read the same way), or ChosenWithRightAnswers.
+	ChosenFeedback string `json:"chosen_feedback,omitempty"`
 }
 
 // Settings are a quiz's rules.
@@ -113,7 +132,7 @@ func DefaultSettings() Settings {
 		Grading:          Highest,
 		Review: Review{
 			Score: true, Correctness: true, Feedback: true, Explanations: true,
-			RightAnswers: ShowAfterPassOrEnd,
+			RightAnswers: ShowAfterPassOrEnd, ChosenFeedback: ChosenEveryAttempt,
 		},
 	}
 }

@@ -206,31 +206,42 @@ func TestPassAndAttempts(t *testing.T) {
 }
 
 func TestVisibility(t *testing.T) {
-	all := Visibility{true, true, true, true, true}
-	graded := Visibility{Score: true, Correctness: true}
+	all := Visibility{true, true, true, true, true, true}
+	graded := Visibility{Score: true, Correctness: true, ChosenFeedback: true}
+	gradedOnly := Visibility{Score: true, Correctness: true}
 	tests := []struct {
 		name       string
 		when       string
+		chosen     string
 		limit      int
 		passed     bool
 		used       int
 		instructor bool
 		want       Visibility
 	}{
-		{"default, not passed", ShowAfterPassOrEnd, 0, false, 1, false, graded},
-		{"default, passed", ShowAfterPassOrEnd, 0, true, 1, false, all},
-		{"default, limit used", ShowAfterPassOrEnd, 2, false, 2, false, all},
-		{"limit-used, passed but attempts left", ShowAfterEnd, 3, true, 1, false, graded},
-		{"limit-used, limit used", ShowAfterEnd, 3, false, 3, false, all},
-		{"limit-used, unlimited never ends", ShowAfterEnd, 0, true, 50, false, graded},
-		{"always", ShowAlways, 0, false, 1, false, all},
-		{"never", ShowNever, 1, true, 1, false, graded},
-		{"never, but instructor", ShowNever, 0, false, 1, true, all},
+		{"default, not passed", ShowAfterPassOrEnd, "", 0, false, 1, false, graded},
+		{"default, failed every attempt", ShowAfterPassOrEnd, "", 5, false, 4, false, graded},
+		{"chosen feedback waits, not passed", ShowAfterPassOrEnd, ChosenWithRightAnswers, 0, false, 3, false, gradedOnly},
+		{"chosen feedback waits, passed", ShowAfterPassOrEnd, ChosenWithRightAnswers, 0, true, 3, false, all},
+		{"chosen feedback waits, limit used", ShowAfterEnd, ChosenWithRightAnswers, 2, false, 2, false, all},
+		{"chosen feedback waits, never", ShowNever, ChosenWithRightAnswers, 0, true, 2, false, gradedOnly},
+		{"chosen feedback waits, but instructor", ShowNever, ChosenWithRightAnswers, 0, false, 1, true, all},
+		{"default, passed", ShowAfterPassOrEnd, "", 0, true, 1, false, all},
+		{"default, limit used", ShowAfterPassOrEnd, "", 2, false, 2, false, all},
+		{"limit-used, passed but attempts left", ShowAfterEnd, "", 3, true, 1, false, graded},
+		{"limit-used, limit used", ShowAfterEnd, "", 3, false, 3, false, all},
+		{"limit-used, unlimited never ends", ShowAfterEnd, "", 0, true, 50, false, graded},
+		{"always", ShowAlways, "", 0, false, 1, false, all},
+		{"never", ShowNever, "", 1, true, 1, false, graded},
+		{"never, but instructor", ShowNever, "", 0, false, 1, true, all},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := DefaultSettings()
 			s.Review.RightAnswers = tt.when
+			if tt.chosen != "" {
+				s.Review.ChosenFeedback = tt.chosen
+			}
 			s.AttemptLimit = tt.limit
 			if diff := cmp.Diff(tt.want, s.Visibility(tt.passed, tt.used, tt.instructor)); diff != "" {
 				t.Errorf("Visibility (-want +got):\n%s", diff)
@@ -241,6 +252,22 @@ func TestVisibility(t *testing.T) {
 	s.Review = Review{Score: false, Correctness: false, RightAnswers: ShowAlways, Feedback: false}
 	if got := s.Visibility(true, 1, false); got.Score || got.Correctness || got.Feedback || !got.RightAnswers {
 		t.Errorf("review options not honoured: %+v", got)
+	}
+	// Chosen feedback says whether a choice was right: it needs feedback and
+	// correctness to be shown at all.
+	for _, r := range []Review{
+		{Score: true, Correctness: true, Feedback: false, RightAnswers: ShowNever},
+		{Score: true, Correctness: false, Feedback: true, RightAnswers: ShowNever},
+	} {
+		s.Review = r
+		if got := s.Visibility(false, 1, false); got.ChosenFeedback {
+			t.Errorf("review %+v shows chosen feedback", r)
+		}
+	}
+	// A version stored before chosen_feedback existed reads as every-attempt.
+	s.Review = Review{Score: true, Correctness: true, Feedback: true, RightAnswers: ShowAfterPassOrEnd}
+	if got := s.Visibility(false, 1, false); !got.ChosenFeedback || got.Feedback || got.RightAnswers {
+		t.Errorf("stored version without chosen_feedback: %+v", got)
 	}
 }
 

@@ -531,7 +531,7 @@ func ReviewPage(p Page, v ReviewView) templ.Component {
 							}
 						}
 						if o.Feedback != "" {
-							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "<div class=\"feedback\">")
+							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "<div class=\"feedback\" data-testid=\"option-feedback\">")
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/quiz"
 )
 
 // embeddedLessons names the embedded lessons in messages: the folder they
@@ -51,7 +52,32 @@ func adminContentCheck(ctx context.Context, args []string, getenv func(string) s
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d lessons and %d question banks, no problems\n", where, len(course.Lessons()), len(course.Quizzes()))
+	if n := printCues(stdout, course, strings.TrimSuffix(where, " (embedded)")); n > 0 {
+		return fmt.Errorf("admin content-check: %d cue problems", n)
+	}
 	return nil
+}
+
+// printCues prints each bank's cues (see quiz.Cues) and the problems of
+// those above the thresholds, and returns how many problems there are.
+func printCues(w io.Writer, course *content.Course, dir string) int {
+	fmt.Fprintf(w, "cues that give keys away (fail: right option longest, or shortest, in more than %.0f%% of single-choice questions,\n", 100*quiz.MaxLongestKeyShare)
+	fmt.Fprintf(w, "  one option id on more than %.0f%% of right options, every multiple-answer question with the same number right):\n", 100*quiz.MaxKeyIDShare)
+	problems := 0
+	for _, l := range course.Lessons() {
+		q, ok := course.Quiz(l.Slug)
+		if !ok {
+			continue
+		}
+		name := fmt.Sprintf("%02d-%s%s", l.Number, l.Slug, quiz.BankSuffix)
+		cues := q.BankCues()
+		fmt.Fprintf(w, "  %-36s %s\n", name, cues)
+		for _, p := range cues.Problems() {
+			fmt.Fprintf(w, "%s: %s\n", filepath.ToSlash(filepath.Join(dir, name)), p)
+			problems++
+		}
+	}
+	return problems
 }
 
 // lessonsFolder opens dir, or dir/lessons when dir holds a lessons folder

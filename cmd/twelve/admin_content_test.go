@@ -47,8 +47,18 @@ func TestContentCheck(t *testing.T) {
 		if err := run(context.Background(), []string{"admin", "content-check"}, noEnv, &out); err != nil {
 			t.Fatalf("content-check = %v\n%s", err, &out)
 		}
-		if want := "content/lessons (embedded): 12 lessons and 12 question banks, no problems\n"; out.String() != want {
-			t.Errorf("output = %q, want %q", &out, want)
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if want := "content/lessons (embedded): 12 lessons and 12 question banks, no problems"; lines[0] != want {
+			t.Errorf("first line = %q, want %q", lines[0], want)
+		}
+		// A heading of two lines, then one line of cues per bank.
+		if len(lines) != 1+2+12 {
+			t.Errorf("got %d lines, want 15 (one per bank):\n%s", len(lines), &out)
+		}
+		for _, l := range lines[3:] {
+			if !strings.HasPrefix(l, "  ") || !strings.Contains(l, ".quiz.yaml") || !strings.Contains(l, "longest key ") {
+				t.Errorf("not a bank's cues: %q", l)
+			}
 		}
 	})
 
@@ -86,6 +96,46 @@ func TestContentCheck(t *testing.T) {
 			t.Errorf("content-check on a missing folder = %v, want a not-exist error", err)
 		}
 	})
+}
+
+// cuedBank is a valid bank whose keys a student could guess: the right
+// option is always the longest and always a, and both multiple-answer
+// questions have two right options.
+const cuedBank = `settings:
+  draw: 4
+questions:
+  - {id: s1, type: single, prompt: p, options: [{id: a, text: the longest option, correct: true}, {id: b, text: short}, {id: c, text: shorter}]}
+  - {id: s2, type: single, prompt: p, options: [{id: a, text: the longest option, correct: true}, {id: b, text: short}, {id: c, text: shorter}]}
+  - {id: s3, type: single, prompt: p, options: [{id: a, text: the longest option, correct: true}, {id: b, text: short}, {id: c, text: shorter}]}
+  - {id: s4, type: single, prompt: p, options: [{id: a, text: short, correct: true}, {id: b, text: the longest option}, {id: c, text: shorter}]}
+  - {id: m1, type: multiple, prompt: p, options: [{id: a, text: x, correct: true}, {id: b, text: y, correct: true}, {id: c, text: z}]}
+  - {id: m2, type: multiple, prompt: p, options: [{id: a, text: x, correct: true}, {id: b, text: y, correct: true}, {id: c, text: z}]}
+`
+
+func TestContentCheckCues(t *testing.T) {
+	root := copyLessons(t)
+	lessons := filepath.Join(root, "lessons")
+	if err := os.WriteFile(filepath.Join(lessons, "07-port-binding.quiz.yaml"), []byte(cuedBank), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"admin", "content-check", root}, func(string) string { return "" }, &out)
+	if err == nil || err.Error() != "admin content-check: 3 cue problems" {
+		t.Errorf("content-check = %v, want \"admin content-check: 3 cue problems\"\n%s", err, &out)
+	}
+	for _, want := range []string{
+		"  07-port-binding.quiz.yaml            longest key 3/4, shortest key 1/4; right options in multiple [2×2]; keys by id [a 6, b 2]\n",
+		lessons + "/07-port-binding.quiz.yaml: the right option is the longest in 3 of 4 single-choice questions (at most 40% allowed)\n",
+		lessons + "/07-port-binding.quiz.yaml: all 2 multiple-answer questions have exactly 2 right options; vary the number\n",
+		lessons + "/07-port-binding.quiz.yaml: option id \"a\" carries 6 of 8 right options (at most 40% allowed)\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &out)
+		}
+	}
+	if n := strings.Count(out.String(), ": the right option") + strings.Count(out.String(), ": all ") + strings.Count(out.String(), ": option id"); n != 3 {
+		t.Errorf("%d problem lines, want 3 (the other banks pass):\n%s", n, &out)
+	}
 }
 
 func TestLoadCourseNamesTheEmbeddedFolder(t *testing.T) {

@@ -349,7 +349,13 @@ func (g *demoGenerator) answer(rng *rand.Rand, slug string, qu *quiz.Question, t
 			}
 		}
 		if len(a.Choices) == 0 {
-			a.Choices = []string{g.tempting(rng, p, qu)}
+			// A student ticks something: the most tempting wrong option, or
+			// the first one when every option is right.
+			pick := g.tempting(rng, p, qu)
+			if pick == "" {
+				pick = qu.Options[0].ID
+			}
+			a.Choices = []string{pick}
 		}
 		slices.Sort(a.Choices) // as a submitted form decodes them
 		return a

@@ -3,8 +3,10 @@ package browser
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/chromedp/chromedp/kb"
 
@@ -203,8 +205,10 @@ func (b *tab) wantQuestionGroups(a attempt) {
 }
 
 // wantReview checks the review page against the grade the test computed:
-// the score, each question's status and mark, and whether right answers
-// and explanations are shown (once the quiz is passed, by default).
+// the score, each question's status and mark, whether right answers and
+// explanations are shown (once the quiz is passed, by default), and the
+// feedback of each option: shown on every option chosen, after every
+// attempt, and on the right ones once right answers are shown.
 func (b *tab) wantReview(a attempt, want quiz.Result, rightAnswersShown bool) {
 	b.t.Helper()
 	wantScore := fmt.Sprintf("%s / %s (%s)", num(want.Score), num(want.Max), percent(want.Fraction()))
@@ -216,11 +220,17 @@ func (b *tab) wantReview(a attempt, want quiz.Result, rightAnswersShown bool) {
 		Title  string `json:"title"`
 		Right  int    `json:"right"`
 		Expl   int    `json:"expl"`
+		Opts   []struct {
+			Chosen   bool   `json:"chosen"`
+			Feedback string `json:"feedback"`
+		} `json:"opts"`
 	}
 	items := eval[[]item](b, `[...document.querySelectorAll('[data-testid="review-item"]')].map(li => ({
 		status: li.dataset.status, title: li.querySelector(".qtitle").innerText.trim(),
 		right: li.querySelectorAll("li.right").length + [...li.querySelectorAll("p")].filter(p => p.innerText.startsWith("Right answer:")).length,
-		expl: li.querySelectorAll(".explanation").length}))`)
+		expl: li.querySelectorAll(".explanation").length,
+		opts: [...li.querySelectorAll(".review-options > li")].map(o => ({chosen: o.classList.contains("chosen"),
+			feedback: o.querySelector('[data-testid="option-feedback"]')?.innerText.trim() ?? ""}))}))`)
 	if len(items) != len(want.Items) {
 		b.t.Fatalf("review lists %d questions, want %d", len(items), len(want.Items))
 	}
@@ -238,6 +248,26 @@ func (b *tab) wantReview(a attempt, want quiz.Result, rightAnswersShown bool) {
 		if shown := got.Expl > 0; shown != (rightAnswersShown && a.Paper.Items[i].Question.Explanation != "") {
 			b.t.Errorf("review question %d: explanation shown = %v, want %v", i+1, shown, rightAnswersShown)
 		}
+		opts := a.Paper.Items[i].Options
+		if len(got.Opts) != len(opts) {
+			b.t.Errorf("review question %d: %d options, want %d", i+1, len(got.Opts), len(opts))
+			continue
+		}
+		for j, o := range opts {
+			chosen := slices.Contains(it.Answer.Choices, o.ID)
+			if got.Opts[j].Chosen != chosen {
+				b.t.Errorf("review question %d option %s: marked chosen = %v, want %v", i+1, o.ID, got.Opts[j].Chosen, chosen)
+			}
+			wantFeedback := o.Feedback != "" && (chosen || (rightAnswersShown && o.Correct))
+			if shown := got.Opts[j].Feedback != ""; shown != wantFeedback {
+				b.t.Errorf("review question %d option %s (chosen %v, right %v): feedback shown = %v, want %v",
+					i+1, o.ID, chosen, o.Correct, shown, wantFeedback)
+			}
+			// The feedback is the option's own (inline markdown, so compare words).
+			if shown := got.Opts[j].Feedback; shown != "" && firstWord(shown) != firstWord(o.Feedback) {
+				b.t.Errorf("review question %d option %s: feedback %q, want the option's own %q", i+1, o.ID, shown, o.Feedback)
+			}
+		}
 	}
 	withheld := b.count(`[data-testid="withheld"]`) == 1
 	if withheld == rightAnswersShown {
@@ -247,4 +277,14 @@ func (b *tab) wantReview(a attempt, want quiz.Result, rightAnswersShown bool) {
 	if eval[bool](b, fmt.Sprintf(`localStorage.getItem(%q) !== null`, "twelve-draft-"+a.Token.AttemptID)) {
 		b.t.Errorf("the draft of attempt %s is still in localStorage after its review", a.Token.AttemptID)
 	}
+}
+
+// firstWord is the first run of letters and digits in s.
+func firstWord(s string) string {
+	notWord := func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+	s = strings.TrimLeftFunc(s, notWord)
+	if i := strings.IndexFunc(s, notWord); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
