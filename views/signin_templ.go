@@ -494,7 +494,7 @@ func SignedOutPage(p Page, v SignedOutView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<p>If you were answering a quiz, nothing you sent is lost: sign in again and your answers are shown back to you, ready to submit.</p><p><a href=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<p>Quiz answers sent after you were signed out are kept for an hour in this browser: sign in again and they are shown back to you, ready to submit.</p><p><a href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -38,7 +38,7 @@ func adminGrantInstructor(ctx context.Context, args []string, getenv func(string
 
 // adminRevokeInstructor removes an email's instructor grant. Instructor
 // pages re-read the grants on every request, so the person loses them at
-// once, without waiting for their 7-day identity cookie to expire; the
+// once, without waiting for their sign-in to end; the
 // reports list them again at once, unless INSTRUCTOR_EMAILS or
 // INSTRUCTOR_GROUP made them an instructor at their last sign-in.
 func adminRevokeInstructor(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
