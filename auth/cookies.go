@@ -10,9 +10,11 @@ import (
 
 // Cookie names and lifetimes.
 const (
-	// IdentityCookie carries who is signed in, on every request.
+	// IdentityCookie carries who is signed in, on every request. Over
+	// https it is sent as "__Host-twelve_id" (see WireName).
 	IdentityCookie = "twelve_id"
-	// IdentityTTL is how long one sign-in lasts.
+	// IdentityTTL bounds every cookie's seal, whatever the settings say:
+	// SESSION_MAX_LIFETIME may not be longer (config checks it).
 	IdentityTTL = 7 * 24 * time.Hour
 
 	// FlowCookie carries one sign-in in progress (state, nonce, PKCE
@@ -40,8 +42,15 @@ const maxCookieValue = 3800
 // with a key this process does not hold, expired, or is not ours.
 var ErrCookie = errors.New("auth: cookie refused")
 
+// ErrExpired is wrapped (beside ErrCookie) around a cookie refused only
+// because its own expiry has passed: for an identity, the sign-in's
+// absolute lifetime (see Lifetime).
+var ErrExpired = errors.New("auth: expired")
+
 // Identity is what the identity cookie says about the signed-in person. It
-// is signed and encrypted, and carries its own expiry.
+// is signed and encrypted, and carries its own expiry. It holds what the
+// provider reported at sign-in, never a role: the role is worked out on
+// every request from it and the settings then in force (see Policy).
 type Identity struct {
 	UserID        int64  `json:"uid"`
 	Issuer        string `json:"iss"`
@@ -49,13 +58,23 @@ type Identity struct {
 	Name          string `json:"name"`
 	Email         string `json:"email"`
 	EmailVerified bool   `json:"ev,omitempty"`
-	// Instructor is the role when the cookie was issued; pages use it for
-	// display only. Instructor pages recompute it (see Policy).
-	Instructor bool `json:"ins,omitempty"`
-	// GroupInstructor records that the provider put the person in the
-	// instructor group at sign-in; groups are only known then.
-	GroupInstructor bool      `json:"gi,omitempty"`
-	Expires         time.Time `json:"exp"`
+	// Group is the instructor group (INSTRUCTOR_GROUP as it was then) that
+	// the provider listed the person in at sign-in, or "". Groups are only
+	// known at sign-in; the group counts while INSTRUCTOR_GROUP still names it.
+	Group string `json:"grp,omitempty"`
+	// Granted is whether the email held an instructor grant when last
+	// read: at sign-in, and again on every instructor page, which reissues
+	// the cookie when it changed. Other pages use it for the header only.
+	Granted bool `json:"gr,omitempty"`
+	// SignedInAt is when the person signed in with the provider; renewals
+	// keep it. The absolute lifetime and "sign out everywhere" count from it.
+	SignedInAt time.Time `json:"sat"`
+	// IssuedAt is when this cookie was issued (at sign-in or renewal);
+	// the idle timeout counts from it.
+	IssuedAt time.Time `json:"iat"`
+	// Expires is the end of the sign-in's absolute lifetime, as set at
+	// sign-in; a shorter SESSION_MAX_LIFETIME set since also counts.
+	Expires time.Time `json:"exp"`
 }
 
 // Flow is one sign-in in progress, kept in the browser between /login and
@@ -156,7 +175,7 @@ func decode[T payload](codec *seal.Codec[T], value string, now time.Time) (T, er
 		return zero, fmt.Errorf("%w: %w", ErrCookie, err)
 	}
 	if exp := v.expiry(); exp.IsZero() || !now.Before(exp) {
-		return zero, fmt.Errorf("%w: expired", ErrCookie)
+		return zero, fmt.Errorf("%w: %w", ErrCookie, ErrExpired)
 	}
 	if !v.complete() {
 		return zero, fmt.Errorf("%w: incomplete", ErrCookie)
@@ -168,7 +187,9 @@ func decode[T payload](codec *seal.Codec[T], value string, now time.Time) (T, er
 func (c *Cookies) EncodeIdentity(id Identity) (string, error) { return encode(c.identity, id) }
 
 // DecodeIdentity returns the identity in an identity cookie's value, or an
-// error wrapping ErrCookie when it is tampered with, foreign or expired.
+// error wrapping ErrCookie when it is tampered with, foreign or expired
+// (then ErrExpired too). Idle timeout and revocation are checked by the
+// caller (Lifetime.Check, handlers).
 func (c *Cookies) DecodeIdentity(value string) (Identity, error) {
 	return decode(c.identity, value, c.now())
 }
@@ -189,4 +210,23 @@ func (c *Cookies) EncodeHint(idToken string, expires time.Time) (string, error) 
 func (c *Cookies) DecodeHint(value string) (string, error) {
 	h, err := decode(c.hint, value, c.now())
 	return h.IDToken, err
+}
+
+// WireName is the name a cookie called name, scoped to path, is sent
+// under. Over https the browser is asked to guarantee its attributes with
+// a prefix: "__Host-" for a cookie on the whole site (Secure, Path=/, no
+// Domain: no subdomain or plain-http page can set or shadow it) and
+// "__Secure-" for a path-scoped one, which "__Host-" does not allow. Over
+// plain http (make dev, tests) neither prefix is possible, and the plain
+// name is used. The seal binds the plain name, so a value opens under
+// either.
+func WireName(name, path string, https bool) string {
+	switch {
+	case !https:
+		return name
+	case path == "/":
+		return "__Host-" + name
+	default:
+		return "__Secure-" + name
+	}
 }

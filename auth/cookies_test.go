@@ -22,7 +22,7 @@ func sampleIdentity(expires time.Time) Identity {
 	return Identity{
 		UserID: 42, Issuer: "https://idp.example", Subject: "student-ada",
 		Name: "Ada Lovelace", Email: "ada@example.edu", EmailVerified: true,
-		Instructor: true, GroupInstructor: true, Expires: expires.Round(0).UTC(),
+		Group: "instructors", Granted: true, SignedInAt: expires.Add(-time.Hour).Round(0).UTC(), IssuedAt: expires.Add(-time.Hour).Round(0).UTC(), Expires: expires.Round(0).UTC(),
 	}
 }
 
@@ -194,5 +194,23 @@ func TestIdentityCookieOfEarlierReleases(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestWireName(t *testing.T) {
+	tests := []struct {
+		name, path string
+		https      bool
+		want       string
+	}{
+		{IdentityCookie, "/", false, "twelve_id"},
+		{IdentityCookie, "/", true, "__Host-twelve_id"},
+		{FlowCookie, FlowPath, true, "__Secure-twelve_signin"},
+		{FlowCookie, FlowPath, false, "twelve_signin"},
+	}
+	for _, tt := range tests {
+		if got := WireName(tt.name, tt.path, tt.https); got != tt.want {
+			t.Errorf("WireName(%q, %q, %v) = %q, want %q", tt.name, tt.path, tt.https, got, tt.want)
+		}
 	}
 }

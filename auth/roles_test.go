@@ -14,7 +14,9 @@ func TestPolicy(t *testing.T) {
 		{"listed email", p, Identity{Email: "ines@example.edu", EmailVerified: true}, false, true},
 		{"listed email, other case", p, Identity{Email: "Ines@Example.EDU", EmailVerified: true}, false, true},
 		{"listed email but unverified", p, Identity{Email: "ines@example.edu"}, false, false},
-		{"group at sign-in", p, Identity{Email: "x@example.edu", GroupInstructor: true}, false, true},
+		{"group at sign-in", p, Identity{Email: "x@example.edu", Group: "instructors"}, false, true},
+		{"group at sign-in, INSTRUCTOR_GROUP unset since", Policy{Emails: p.Emails}, Identity{Email: "x@example.edu", Group: "instructors"}, false, false},
+		{"group at sign-in, INSTRUCTOR_GROUP changed since", Policy{Group: "staff"}, Identity{Email: "x@example.edu", Group: "instructors"}, false, false},
 		{"grant", p, Identity{Email: "x@example.edu", EmailVerified: true}, true, true},
 		{"grant but unverified email", p, Identity{Email: "x@example.edu"}, true, false},
 		{"student", p, Identity{Email: "ada@example.edu", EmailVerified: true}, false, false},
@@ -44,8 +46,8 @@ func TestPolicyByGroup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := (Policy{Group: tt.group}).ByGroup(tt.groups); got != tt.want {
-				t.Errorf("ByGroup(%q) with group %q = %v, want %v", tt.groups, tt.group, got, tt.want)
+			if got := (Policy{Group: tt.group}).MatchGroup(tt.groups) != ""; got != tt.want {
+				t.Errorf("MatchGroup(%q) with group %q matched = %v, want %v", tt.groups, tt.group, got, tt.want)
 			}
 		})
 	}

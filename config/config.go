@@ -32,6 +32,12 @@ type Config struct {
 	InstructorEmails []string
 	InstructorGroup  string
 
+	// SessionIdleTimeout signs out whoever made no request for this long.
+	SessionIdleTimeout time.Duration
+	// SessionMaxLifetime ends every sign-in this long after it was made,
+	// however active; group changes at the provider show within it.
+	SessionMaxLifetime time.Duration
+
 	LogLevel  slog.Level
 	LogFormat string
 
@@ -116,6 +122,8 @@ var Settings = []Setting{
 	{Name: "SAML_ALLOW_IDP_INITIATED", Default: "false", Description: "true accepts sign-ins started at the identity provider (unsolicited responses)."},
 	{Name: "INSTRUCTOR_EMAILS", Description: "Comma-separated emails of instructors."},
 	{Name: "INSTRUCTOR_GROUP", Description: "Members of this group are instructors."},
+	{Name: "SESSION_IDLE_TIMEOUT", Default: "30m", Description: "Sign out whoever made no request for this long (1m to SESSION_MAX_LIFETIME)."},
+	{Name: "SESSION_MAX_LIFETIME", Default: "12h", Description: "End every sign-in this long after it was made, however active (at most 168h); group changes at the provider show within it."},
 	{Name: "LOG_LEVEL", Default: "info", Description: "debug, info, warn or error."},
 	{Name: "LOG_FORMAT", Default: "json", Description: "json or text."},
 	{Name: "DATABASE_POOL_SIZE", Default: "5", Description: "Most database connections one process opens."},
@@ -211,6 +219,17 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.InstructorGroup = get("INSTRUCTOR_GROUP")
 
+	c.SessionIdleTimeout = durationSetting(get, "SESSION_IDLE_TIMEOUT", fail)
+	c.SessionMaxLifetime = durationSetting(get, "SESSION_MAX_LIFETIME", fail)
+	switch {
+	case c.SessionMaxLifetime > maxSessionLifetime:
+		fail("SESSION_MAX_LIFETIME must be at most %s (got %s)", maxSessionLifetime, c.SessionMaxLifetime)
+	case c.SessionIdleTimeout > 0 && c.SessionIdleTimeout < time.Minute:
+		fail("SESSION_IDLE_TIMEOUT must be at least 1m (got %s)", c.SessionIdleTimeout)
+	case c.SessionIdleTimeout > c.SessionMaxLifetime && c.SessionMaxLifetime > 0:
+		fail("SESSION_IDLE_TIMEOUT (%s) must not be longer than SESSION_MAX_LIFETIME (%s)", c.SessionIdleTimeout, c.SessionMaxLifetime)
+	}
+
 	c.LogLevel = logLevel(get("LOG_LEVEL"), fail)
 	c.LogFormat = strings.ToLower(get("LOG_FORMAT"))
 	if c.LogFormat != "json" && c.LogFormat != "text" {
@@ -233,6 +252,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	return c, nil
 }
+
+// maxSessionLifetime is the longest SESSION_MAX_LIFETIME: the identity
+// cookie's seal refuses anything older (auth.IdentityTTL).
+const maxSessionLifetime = 7 * 24 * time.Hour
 
 // secureDatabaseURL returns u with sslmode=require added when it names no
 // sslmode and its host is neither loopback nor a unix socket, so that a

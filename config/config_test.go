@@ -138,6 +138,10 @@ func TestLoadErrors(t *testing.T) {
 		{"log format", append(valid, "LOG_FORMAT", "xml"), []string{"LOG_FORMAT must be json or text"}},
 		{"pool size", append(valid, "DATABASE_POOL_SIZE", "0"), []string{"DATABASE_POOL_SIZE must be a whole number from 1 to 100"}},
 		{"drain", append(valid, "DRAIN_TIMEOUT", "soon"), []string{"DRAIN_TIMEOUT must be a positive duration"}},
+		{"idle timeout", append(valid, "SESSION_IDLE_TIMEOUT", "forever"), []string{"SESSION_IDLE_TIMEOUT must be a positive duration"}},
+		{"idle timeout too short", append(valid, "SESSION_IDLE_TIMEOUT", "10s"), []string{"SESSION_IDLE_TIMEOUT must be at least 1m (got 10s)"}},
+		{"idle past the lifetime", append(valid, "SESSION_IDLE_TIMEOUT", "2h", "SESSION_MAX_LIFETIME", "1h"), []string{"SESSION_IDLE_TIMEOUT (2h0m0s) must not be longer than SESSION_MAX_LIFETIME (1h0m0s)"}},
+		{"lifetime past the seal", append(valid, "SESSION_MAX_LIFETIME", "200h"), []string{"SESSION_MAX_LIFETIME must be at most 168h0m0s (got 200h0m0s)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -60,7 +61,7 @@ func (h *Handler) finishSignIn(c *echo.Context) error {
 	if h.signin == nil {
 		return h.showSignInNotSetUp(c, "/")
 	}
-	ck, cookieErr := c.Cookie(auth.FlowCookie)
+	ck, cookieErr := h.cookie(c, auth.FlowCookie, auth.FlowPath)
 	h.clearCookie(c, auth.FlowCookie, auth.FlowPath)
 	if cookieErr != nil {
 		return h.showSignInFailed(c, "/", "this browser has no sign-in in progress. It may have been finished already, taken longer than 10 minutes, or been started in another browser.", cookieErr)
@@ -96,7 +97,7 @@ func (h *Handler) finishSignIn(c *echo.Context) error {
 	// The ID token is only needed as the logout hint; when it does not fit
 	// in a cookie the provider's logout simply goes without it.
 	if hint, err := h.cookies.EncodeHint(profile.IDToken, id.Expires); err == nil {
-		h.setCookie(c, auth.HintCookie, hint, auth.HintPath, auth.IdentityTTL)
+		h.setCookie(c, auth.HintCookie, hint, auth.HintPath, time.Until(id.Expires))
 	} else {
 		h.clearCookie(c, auth.HintCookie, auth.HintPath)
 		h.logger.InfoContext(c.Request().Context(), "logout hint left out", "error", err.Error())
@@ -111,12 +112,11 @@ func (h *Handler) finishSignIn(c *echo.Context) error {
 // both), sets the identity cookie and makes the person the request's viewer.
 func (h *Handler) establishIdentity(c *echo.Context, profile auth.Profile, via string) (auth.Identity, error) {
 	id := auth.Identity{
-		Issuer:          profile.Issuer,
-		Subject:         profile.Subject,
-		Email:           profile.Email,
-		EmailVerified:   profile.EmailVerified,
-		GroupInstructor: h.roles.ByGroup(profile.Groups),
-		Expires:         time.Now().Add(auth.IdentityTTL),
+		Issuer:        profile.Issuer,
+		Subject:       profile.Subject,
+		Email:         profile.Email,
+		EmailVerified: profile.EmailVerified,
+		Group:         h.roles.MatchGroup(profile.Groups),
 	}
 	user, err := h.store.RecordSignIn(c.Request().Context(),
 		store.SignIn{Issuer: profile.Issuer, Subject: profile.Subject, Email: profile.Email, Name: profile.Name},
@@ -124,15 +124,17 @@ func (h *Handler) establishIdentity(c *echo.Context, profile auth.Profile, via s
 	if err != nil {
 		return auth.Identity{}, err
 	}
-	id.UserID, id.Name, id.Email, id.Instructor = user.ID, user.Name, user.Email, user.Instructor
+	id.UserID, id.Name, id.Email, id.Granted = user.ID, user.Name, user.Email, user.Granted
+	// Timed by the database's clock, as sign-outs are (store.SignOut).
+	id = h.lifetime.Start(id, user.LastLoginAt)
 	if id.Name == "" {
 		id.Name = "(no name given)"
 	}
 	if err := h.setIdentityCookie(c, id); err != nil {
 		return auth.Identity{}, err
 	}
-	setIdentity(c, id)
-	h.logger.InfoContext(c.Request().Context(), "signed in", "user_id", id.UserID, "instructor", id.Instructor, "via", via)
+	h.setIdentity(c, id)
+	h.logger.InfoContext(c.Request().Context(), "signed in", "user_id", id.UserID, "instructor", user.Instructor, "via", via)
 	return id, nil
 }
 
@@ -145,15 +147,26 @@ func (h *Handler) confirmSignOut(c *echo.Context) error {
 	return h.ok(c, views.SignOutPage(p))
 }
 
-// signOut clears this site's cookies, then sends the browser to the
-// provider's end_session_endpoint (when it has one), or for a SAML sign-in
-// to the IdP's single logout service with a LogoutRequest, so the person is
+// signOut ends every sign-in of the person, in every browser and every
+// web process (it is also /me's "Sign out everywhere"): identity cookies
+// carry no per-browser id, so what can be revoked cheaply and exactly is
+// all of a user's sign-ins up to now (see package signout). It then clears
+// this site's cookies and sends the browser to the provider's
+// end_session_endpoint (when it has one), or for a SAML sign-in to the
+// IdP's single logout service with a LogoutRequest, so the person is
 // signed out there too, and back to the course home.
 func (h *Handler) signOut(c *echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	id := identityOf(c)
+	if id != nil {
+		// Recorded first: if the database cannot take it, the person is
+		// told and may try again, rather than believe they are signed out.
+		if err := h.signouts.SignOut(c.Request().Context(), id.UserID); err != nil {
+			return err
+		}
+	}
 	hint := ""
-	if ck, err := c.Cookie(auth.HintCookie); err == nil {
+	if ck, err := h.cookie(c, auth.HintCookie, auth.HintPath); err == nil {
 		hint, _ = h.cookies.DecodeHint(ck.Value)
 	}
 	samlSession, samlSignedIn := h.samlSessionOf(c)
@@ -215,4 +228,40 @@ func (h *Handler) showSignInFailed(c *echo.Context, next, reason string, detail 
 		RetryURL:  views.SignInURL(next),
 		RequestID: requestIDOf(c),
 	}))
+}
+
+// showSignedOut says why the person's sign-in ended (?why=idle, expired or
+// everywhere, set by the redirect that sent them here) and links to the
+// sign-in, which brings them back to ?next=.
+func (h *Handler) showSignedOut(c *echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	next := auth.SafeNext(c.QueryParam("next"))
+	why := c.QueryParam("why")
+	switch why {
+	case signedOutIdle, signedOutExpired, signedOutEverywhere:
+	default:
+		why = ""
+	}
+	p := h.page(c, "Signed out")
+	p.Path = next
+	return h.ok(c, views.SignedOutPage(p, views.SignedOutView{
+		Why:       why,
+		SignInURL: views.SignInURL(next),
+		Idle:      inWords(h.lifetime.Idle),
+		Lifetime:  inWords(h.lifetime.Max),
+	}))
+}
+
+// inWords says a duration of whole minutes or hours as a person would.
+func inWords(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0 && d == time.Hour:
+		return "1 hour"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + " hours"
+	case d == time.Minute:
+		return "1 minute"
+	default:
+		return strconv.Itoa(int(d/time.Minute)) + " minutes"
+	}
 }

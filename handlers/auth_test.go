@@ -310,9 +310,10 @@ func TestSecureCookiesBehindHTTPSRouter(t *testing.T) {
 	}
 
 	login := viaHTTPS(http.MethodGet, site.URL+"/login?next=/")
-	flow := setCookieNamed(login, auth.FlowCookie)
+	// Path-scoped cookies cannot be __Host-, so they are __Secure-.
+	flow := setCookieNamed(login, "__Secure-twelve_signin")
 	if flow == nil || !flow.Secure || !flow.HttpOnly || flow.SameSite != http.SameSiteLaxMode || flow.Path != auth.FlowPath {
-		t.Fatalf("flow cookie over https = %+v, want Secure, HttpOnly, SameSite=Lax, Path=%s", flow, auth.FlowPath)
+		t.Fatalf("flow cookie over https = %+v, want __Secure-twelve_signin, Secure, HttpOnly, SameSite=Lax, Path=%s", flow, auth.FlowPath)
 	}
 	authURL, err := login.Location()
 	if err != nil {
@@ -336,12 +337,31 @@ func TestSecureCookiesBehindHTTPSRouter(t *testing.T) {
 	if done.StatusCode != http.StatusSeeOther {
 		t.Fatalf("callback = %d, want 303", done.StatusCode)
 	}
-	id := setCookieNamed(done, auth.IdentityCookie)
-	if id == nil || !id.Secure || !id.HttpOnly || id.SameSite != http.SameSiteLaxMode {
-		t.Fatalf("identity cookie over https = %+v, want Secure, HttpOnly, SameSite=Lax", id)
+	if c := setCookieNamed(done, auth.IdentityCookie); c != nil {
+		t.Errorf("over https the identity cookie was set under its plain name: %+v", c)
 	}
-	if week := int(auth.IdentityTTL / time.Second); id.MaxAge < week-60 || id.MaxAge > week {
-		t.Errorf("identity cookie Max-Age = %d, want about %d (7 days)", id.MaxAge, week)
+	id := setCookieNamed(done, "__Host-twelve_id")
+	if id == nil || !id.Secure || !id.HttpOnly || id.SameSite != http.SameSiteLaxMode || id.Path != "/" || id.Domain != "" {
+		t.Fatalf("identity cookie over https = %+v, want __Host-twelve_id, Secure, HttpOnly, SameSite=Lax, Path=/, no Domain", id)
+	}
+	// The browser keeps it for SESSION_MAX_LIFETIME (12h by default) and a
+	// day's grace in which the site can still say why it ended.
+	if want := int((12*time.Hour + identityCookieGrace) / time.Second); id.MaxAge < want-60 || id.MaxAge > want {
+		t.Errorf("identity cookie Max-Age = %d, want about %d (12 h + a day)", id.MaxAge, want)
+	}
+	if hint := setCookieNamed(done, "__Secure-twelve_logout_hint"); hint == nil || !hint.Secure || hint.Path != auth.HintPath {
+		t.Errorf("logout hint over https = %+v, want __Secure-twelve_logout_hint, Secure, Path=%s", hint, auth.HintPath)
+	}
+	signedIn := func(c *http.Cookie) bool {
+		t.Helper()
+		resp := viaHTTPS(http.MethodGet, site.URL+"/me", c)
+		return resp.StatusCode == http.StatusOK
+	}
+	if !signedIn(&http.Cookie{Name: id.Name, Value: id.Value}) {
+		t.Errorf("over https, /me with __Host-twelve_id is not signed in")
+	}
+	if signedIn(&http.Cookie{Name: auth.IdentityCookie, Value: id.Value}) {
+		t.Errorf("over https, /me took the identity under its plain name, which any http page of the domain can set")
 	}
 
 	// Over plain http the same cookies are not Secure, or browsers would drop them.
@@ -351,6 +371,10 @@ func TestSecureCookiesBehindHTTPSRouter(t *testing.T) {
 	}
 	plain.Body.Close()
 	if c := setCookieNamed(plain, auth.FlowCookie); c == nil || c.Secure {
-		t.Errorf("flow cookie over plain http = %+v, want it without Secure", c)
+		t.Errorf("flow cookie over plain http = %+v, want twelve_signin without Secure", c)
+	}
+	_, body = newBrowser(t).signIn(site, "student-ada", "/")
+	if _, _, ok := viewerOfPage(t, body); !ok {
+		t.Errorf("over plain http, signing in (plain cookie names) did not sign in")
 	}
 }

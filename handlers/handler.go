@@ -17,6 +17,7 @@ import (
 	"github.com/twelve-course/twelve/internal/seal"
 	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/quiz"
+	"github.com/twelve-course/twelve/signout"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 )
@@ -36,6 +37,10 @@ type Deps struct {
 	SAML *auth.ServiceProvider
 	// Course is the lessons and their question banks to serve.
 	Course *content.Course
+	// SignOuts is the process's list of recent sign-outs, kept current by
+	// its Run; nil makes one that is never run, which asks the database
+	// on every signed-in request.
+	SignOuts *signout.List
 	// AdminCommands names the `twelve admin …` commands of this binary.
 	AdminCommands []string
 }
@@ -72,6 +77,8 @@ type Handler struct {
 	tokens   *quiz.Signer                   // attempt tokens
 	pending  *seal.Codec[pendingSubmission] // submissions held through a sign-in
 	ids      identityCache
+	lifetime auth.Lifetime // idle timeout and absolute lifetime of a sign-in
+	signouts *signout.List // recent sign-outs
 }
 
 // newHandler holds d for the routes.
@@ -112,6 +119,11 @@ func newHandler(d Deps) (*Handler, error) {
 		quizzes:  newQuizBook(d.Course.Quizzes(), d.Store),
 		tokens:   tokens,
 		pending:  pending,
+		lifetime: auth.Lifetime{Idle: d.Config.SessionIdleTimeout, Max: d.Config.SessionMaxLifetime},
+		signouts: d.SignOuts,
+	}
+	if h.signouts == nil {
+		h.signouts = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
 	}
 	shells, err := h.prerenderLessons()
 	if err != nil {

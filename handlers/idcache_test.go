@@ -20,7 +20,7 @@ func TestIdentityCacheNeverOutlivesTheIdentity(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cookies := mustCookies(t, []byte("cache-test-secret-0123456789abcdef-0123"))
 		var cache identityCache
-		short, err := cookies.EncodeIdentity(auth.Identity{UserID: 1, Subject: "s", Expires: time.Now().Add(30 * time.Second)})
+		short, err := cookies.EncodeIdentity(auth.Identity{UserID: 1, Subject: "s", SignedInAt: time.Now(), IssuedAt: time.Now(), Expires: time.Now().Add(30 * time.Second)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +44,7 @@ func TestIdentityCacheNeverOutlivesTheIdentity(t *testing.T) {
 
 		// An entry is trusted for identityCacheTTL, then verified again:
 		// here by a process that no longer holds the key it was signed with.
-		long, err := cookies.EncodeIdentity(auth.Identity{UserID: 2, Subject: "s", Expires: time.Now().Add(time.Hour)})
+		long, err := cookies.EncodeIdentity(auth.Identity{UserID: 2, Subject: "s", SignedInAt: time.Now(), IssuedAt: time.Now(), Expires: time.Now().Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func BenchmarkIdentityDecode(b *testing.B) {
 	cookies := mustCookies(b, []byte("bench-secret-0123456789abcdef-0123456789"))
 	value, err := cookies.EncodeIdentity(auth.Identity{
 		UserID: 42, Issuer: "https://idp.example.edu", Subject: "student-ada", Name: "Ada Lovelace",
-		Email: "ada@example.edu", EmailVerified: true, Expires: time.Now().Add(time.Hour),
+		Email: "ada@example.edu", EmailVerified: true, SignedInAt: time.Now(), IssuedAt: time.Now(), Expires: time.Now().Add(time.Hour),
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -100,7 +100,7 @@ func BenchmarkSignedInLessonPage(b *testing.B) {
 	app := newCourseAppLogging(b, nil, nil, io.Discard)
 	cookie, err := mustCookies(b, []byte("course-test-secret-0123456789abcdef-0123")).EncodeIdentity(auth.Identity{
 		UserID: 42, Issuer: "https://idp.example.edu", Subject: "student-ada", Name: "Ada Lovelace",
-		Email: "ada@example.edu", EmailVerified: true, Expires: time.Now().Add(time.Hour),
+		Email: "ada@example.edu", EmailVerified: true, SignedInAt: time.Now(), IssuedAt: time.Now(), Expires: time.Now().Add(time.Hour),
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -10,45 +12,118 @@ import (
 	"github.com/twelve-course/twelve/views"
 )
 
-// identityKey holds the decoded *auth.Identity of a signed-in request.
-const identityKey = "identity"
+// Context keys of the identity middleware.
+const (
+	// identityKey holds the decoded *auth.Identity of a signed-in request.
+	identityKey = "identity"
+	// signedOutKey holds why this request's identity cookie was refused
+	// (one of the signedOut… reasons), when there is one to tell.
+	signedOutKey = "signed_out"
+)
+
+// Why a sign-in ended, as /signed-out?why= names it.
+const (
+	signedOutIdle       = "idle"
+	signedOutExpired    = "expired"
+	signedOutEverywhere = "everywhere"
+)
 
 // errForbidden is the page for signed-in people on pages not meant for them.
 // The error handler answers auth.ErrForbidden with it.
 var errForbidden = &Error{Status: http.StatusForbidden, Heading: "Not allowed", Message: "Your account cannot open this page. Instructor pages are for the course's instructors: if you should be one, ask whoever runs this site to make you one, then open this page again."}
 
 // identify reads the identity cookie on every request and, when it is
-// valid, makes its owner the viewer. Identity travels only in the cookie:
-// no session store and no database are consulted (factor VI). A cookie that
-// is tampered with, expired or signed with a key this process does not hold
-// counts as signed out and is cleared.
+// valid, makes its owner the viewer. Identity travels in the cookie: no
+// session store is consulted (factor VI). What is checked per request is
+// in memory: the cookie's seal (cached, see identityCache), the idle
+// timeout and absolute lifetime (auth.Lifetime) and the process's list of
+// recent sign-outs (package signout). A cookie refused for any reason
+// counts as signed out and is cleared; a valid one older than a quarter
+// of the idle timeout is renewed.
 func (h *Handler) identify(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		ck, err := c.Cookie(auth.IdentityCookie)
+		ck, err := h.cookie(c, auth.IdentityCookie, "/")
 		if err != nil || ck.Value == "" {
 			return next(c)
 		}
-		id, err := h.ids.decode(h.cookies, ck.Value)
+		now := time.Now()
+		id, why, err := h.checkIdentity(c, ck.Value, now)
 		if err != nil {
-			h.logger.InfoContext(c.Request().Context(), "identity cookie refused", "error", err.Error())
+			h.logger.InfoContext(c.Request().Context(), "identity cookie refused", "error", err.Error(), "user_id", id.UserID)
 			h.clearCookie(c, auth.IdentityCookie, "/")
+			if why != "" {
+				c.Set(signedOutKey, why)
+			}
 			return next(c)
 		}
-		setIdentity(c, id)
+		if renewed, due := h.lifetime.Renew(id, now); due {
+			if err := h.setIdentityCookie(c, renewed); err != nil {
+				return err
+			}
+			id = renewed
+		}
+		h.setIdentity(c, id)
 		return next(c)
 	}
 }
 
-// setIdentity makes id the request's viewer.
-func setIdentity(c *echo.Context, id auth.Identity) {
+// errSignedOut is the error checkIdentity refuses a revoked cookie with.
+var errSignedOut = errors.New("signed out everywhere")
+
+// checkIdentity opens an identity cookie and checks it is still good. On
+// refusal it returns why, for the signed-out page ("" when the cookie is
+// simply not valid), and the identity when it could be read.
+func (h *Handler) checkIdentity(c *echo.Context, value string, now time.Time) (auth.Identity, string, error) {
+	id, err := h.ids.decode(h.cookies, value)
+	if errors.Is(err, auth.ErrExpired) {
+		return id, signedOutExpired, err
+	}
+	if err != nil {
+		return id, "", err
+	}
+	switch err := h.lifetime.Check(id, now); {
+	case errors.Is(err, auth.ErrExpired):
+		return id, signedOutExpired, err
+	case err != nil:
+		return id, signedOutIdle, err
+	}
+	revoked, err := h.signouts.Revoked(c.Request().Context(), id.UserID, id.SignedInAt)
+	if err != nil {
+		h.logger.WarnContext(c.Request().Context(), "sign-outs unavailable; trusting the last known list", "error", err.Error())
+	}
+	if revoked {
+		return id, signedOutEverywhere, errSignedOut
+	}
+	return id, "", nil
+}
+
+// setIdentity makes id the request's viewer, with the role the settings
+// give now (auth.Policy) and the grant as the cookie last saw it.
+func (h *Handler) setIdentity(c *echo.Context, id auth.Identity) {
 	c.Set(identityKey, &id)
-	c.Set(viewerKey, &views.Viewer{ID: id.UserID, Name: id.Name, Email: id.Email, Instructor: id.Instructor})
+	c.Set(viewerKey, &views.Viewer{ID: id.UserID, Name: id.Name, Email: id.Email, Instructor: h.roles.Instructor(id, id.Granted)})
 }
 
 // identityOf returns the signed-in identity, or nil.
 func identityOf(c *echo.Context) *auth.Identity {
 	id, _ := c.Get(identityKey).(*auth.Identity)
 	return id
+}
+
+// signInURL is where a signed-out visitor goes to sign in and come back
+// to path: the sign-in itself, or, when this request's cookie was just
+// refused for a reason worth telling, the page that tells it and links
+// to the sign-in.
+func signInURL(c *echo.Context, path string) string {
+	why, _ := c.Get(signedOutKey).(string)
+	if why == "" {
+		return views.SignInURL(path)
+	}
+	q := url.Values{"why": {why}}
+	if path != "" && path != "/" {
+		q.Set("next", path)
+	}
+	return "/signed-out?" + q.Encode()
 }
 
 // requireSignIn guards routes for signed-in people. A signed-out visitor is
@@ -60,7 +135,7 @@ func (h *Handler) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 		if identityOf(c) != nil {
 			return next(c)
 		}
-		back := views.SignInURL(auth.SafeNext(c.Request().URL.RequestURI()))
+		back := signInURL(c, auth.SafeNext(c.Request().URL.RequestURI()))
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead:
 			c.Response().Header().Set("Cache-Control", "no-store")
@@ -70,15 +145,15 @@ func (h *Handler) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireInstructor guards instructor routes. The cookie's instructor flag
-// is only a display hint: here the role is recomputed from INSTRUCTOR_EMAILS
-// as configured now, the group membership reported at sign-in, and the
-// grants table read now, so `twelve admin revoke-instructor` takes effect
-// on the next instructor request, not when the cookie expires. When the
-// answer differs from the cookie, the cookie is reissued (same expiry) so
-// the header shows the right role too. It only reads the database: the
-// role the reports go by (users.instructor) is written at sign-in and by
-// the grant and revoke commands (see store.RecordSignIn), never by a GET.
+// requireInstructor guards instructor routes. The role is worked out as
+// on every request (auth.Policy: INSTRUCTOR_EMAILS and INSTRUCTOR_GROUP as
+// configured now, with the group the provider reported at sign-in), but
+// with the grants table read now, so `twelve admin revoke-instructor`
+// takes effect on the next instructor request. When the grant differs
+// from the cookie's, the cookie is reissued so the header shows the right
+// role on other pages too. It only reads the database: the role the
+// reports go by (users.instructor) is written at sign-in and by the grant
+// and revoke commands (see store.RecordSignIn), never by a GET.
 func (h *Handler) requireInstructor(next echo.HandlerFunc) echo.HandlerFunc {
 	return h.requireSignIn(func(c *echo.Context) error {
 		id := identityOf(c)
@@ -89,45 +164,63 @@ func (h *Handler) requireInstructor(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 		}
-		if now := h.roles.Instructor(*id, granted); now != id.Instructor {
+		if granted != id.Granted {
 			fresh := *id
-			fresh.Instructor = now
+			fresh.Granted = granted
 			if err := h.setIdentityCookie(c, fresh); err != nil {
 				return err
 			}
-			setIdentity(c, fresh)
-			h.logger.InfoContext(c.Request().Context(), "instructor role changed", "user_id", id.UserID, "instructor", now)
+			h.setIdentity(c, fresh)
+			h.logger.InfoContext(c.Request().Context(), "instructor grant changed", "user_id", id.UserID, "granted", granted)
 		}
-		if !identityOf(c).Instructor {
+		if !h.roles.Instructor(*identityOf(c), granted) {
 			return auth.ErrForbidden
 		}
 		return next(c)
 	})
 }
 
-// setIdentityCookie sends the identity cookie for id, expiring with it.
+// identityCookieGrace is how long the browser keeps an identity cookie
+// past the sign-in's end, so that the site can still read it and say why
+// the person was signed out rather than show them signed out unexplained.
+const identityCookieGrace = 24 * time.Hour
+
+// setIdentityCookie sends the identity cookie for id. The server refuses
+// it after the idle timeout or at id.Expires; the browser keeps it a
+// little longer (identityCookieGrace).
 func (h *Handler) setIdentityCookie(c *echo.Context, id auth.Identity) error {
 	value, err := h.cookies.EncodeIdentity(id)
 	if err != nil {
 		return err
 	}
-	h.setCookie(c, auth.IdentityCookie, value, "/", time.Until(id.Expires))
+	ttl := min(time.Until(id.Expires)+identityCookieGrace, auth.IdentityTTL)
+	h.setCookie(c, auth.IdentityCookie, value, "/", ttl)
 	return nil
 }
 
-// setCookie sends an HttpOnly, SameSite=Lax cookie, Secure whenever the
-// request came over https (directly or through the router).
+// cookie returns the cookie called name (scoped to path) that came with
+// the request, under the name it has in this request's scheme (see
+// auth.WireName).
+func (h *Handler) cookie(c *echo.Context, name, path string) (*http.Cookie, error) {
+	return c.Cookie(auth.WireName(name, path, c.Scheme() == "https"))
+}
+
+// setCookie sends an HttpOnly, SameSite=Lax cookie, Secure and with a
+// __Host- or __Secure- name whenever the request came over https
+// (directly or through the router).
 func (h *Handler) setCookie(c *echo.Context, name, value, path string, ttl time.Duration) {
+	secure := c.Scheme() == "https"
 	c.SetCookie(&http.Cookie{
-		Name: name, Value: value, Path: path, MaxAge: max(int(ttl/time.Second), 1),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https",
+		Name: auth.WireName(name, path, secure), Value: value, Path: path, MaxAge: max(int(ttl/time.Second), 1),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure,
 	})
 }
 
 // clearCookie tells the browser to forget a cookie set by setCookie.
 func (h *Handler) clearCookie(c *echo.Context, name, path string) {
+	secure := c.Scheme() == "https"
 	c.SetCookie(&http.Cookie{
-		Name: name, Value: "", Path: path, MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https",
+		Name: auth.WireName(name, path, secure), Value: "", Path: path, MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure,
 	})
 }

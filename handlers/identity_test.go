@@ -13,7 +13,7 @@ func TestIdentityCookieRefused(t *testing.T) {
 	site := startSigninSite(t, signinSiteOptions{})
 	id := auth.Identity{
 		UserID: 7, Issuer: "https://idp.example", Subject: "student-ada", Name: "Ada Lovelace",
-		Email: "ada@example.edu", EmailVerified: true, Expires: time.Now().Add(time.Hour),
+		Email: "ada@example.edu", EmailVerified: true, SignedInAt: time.Now(), IssuedAt: time.Now(), Expires: time.Now().Add(time.Hour),
 	}
 	mine := mustCookies(t, []byte(signinTestKey))
 	encode := func(c *auth.Cookies, id auth.Identity) string {

@@ -118,7 +118,7 @@ func TestPrerenderedLessonsMatchTheirTemplate(t *testing.T) {
 func TestSharedLessonPanelsFollowTheRequest(t *testing.T) {
 	app := newCourseAppLogging(t, nil, nil, io.Discard)
 	c := mustCookies(t, []byte("course-test-secret-0123456789abcdef-0123"))
-	cookie, err := c.EncodeIdentity(auth.Identity{UserID: 5, Subject: "s", Name: "Ada", Email: "a@example.edu", Expires: time.Now().Add(time.Hour)})
+	cookie, err := c.EncodeIdentity(auth.Identity{UserID: 5, Subject: "s", Name: "Ada", Email: "a@example.edu", SignedInAt: time.Now(), IssuedAt: time.Now(), Expires: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/internal/seal"
 	"github.com/twelve-course/twelve/quiz"
-	"github.com/twelve-course/twelve/views"
 )
 
 // A submission sent after the sign-in ended is kept in a signed, encrypted,
@@ -47,7 +46,7 @@ func (h *Handler) holdForSignIn(c *echo.Context, l *content.Lesson, version *qui
 	if err == nil {
 		h.setCookie(c, pendingCookie, value, quizPath(l.Slug), pendingLifetime)
 		c.Response().Header().Set("Cache-Control", "no-store")
-		return c.Redirect(http.StatusSeeOther, views.SignInURL(quizPath(l.Slug)+"/resume"))
+		return c.Redirect(http.StatusSeeOther, signInURL(c, quizPath(l.Slug)+"/resume"))
 	}
 	v := h.quizView(l, version, tok, raw, answers.Form(), nil)
 	v.Notice = "You were signed out while answering, so nothing has been saved yet. Sign in again in a new tab with the link at the top of this page, then come back here and press Submit answers."
@@ -61,7 +60,7 @@ func (h *Handler) resumeAttempt(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ck, err := c.Cookie(pendingCookie)
+	ck, err := h.cookie(c, pendingCookie, quizPath(l.Slug))
 	if err != nil {
 		return c.Redirect(http.StatusSeeOther, quizPath(l.Slug))
 	}

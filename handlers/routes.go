@@ -28,6 +28,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/auth/callback", h.finishSignIn)
 	e.GET("/logout", h.confirmSignOut)
 	e.POST("/logout", h.signOut)
+	e.GET("/signed-out", h.showSignedOut)
 
 	// Sign-in (SAML 2.0): this site's metadata, the assertion consumer
 	// (HTTP-POST) and single logout; same identity cookie afterwards

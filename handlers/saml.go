@@ -63,7 +63,7 @@ func (h *Handler) finishSAMLSignIn(c *echo.Context) error {
 	if h.saml == nil {
 		return errNotFound
 	}
-	ck, cookieErr := c.Cookie(auth.SAMLFlowCookie)
+	ck, cookieErr := h.cookie(c, auth.SAMLFlowCookie, auth.SAMLACSPath)
 	h.clearCrossSiteCookie(c, auth.SAMLFlowCookie, auth.SAMLACSPath)
 	var flow *auth.SAMLFlow
 	next := "/"
@@ -112,7 +112,7 @@ func (h *Handler) finishSAMLSignIn(c *echo.Context) error {
 	session := res.Session
 	session.Expires = id.Expires
 	if value, err := h.cookies.EncodeSAMLSession(session); err == nil {
-		h.setCookie(c, auth.SAMLHintCookie, value, auth.HintPath, auth.IdentityTTL)
+		h.setCookie(c, auth.SAMLHintCookie, value, auth.HintPath, time.Until(id.Expires))
 	} else {
 		h.clearCookie(c, auth.SAMLHintCookie, auth.HintPath)
 		h.logger.InfoContext(c.Request().Context(), "SAML logout hint left out", "error", err.Error())
@@ -124,7 +124,7 @@ func (h *Handler) finishSAMLSignIn(c *echo.Context) error {
 // samlSessionOf returns the SAML sign-in kept for single logout, if the
 // person signed in with SAML.
 func (h *Handler) samlSessionOf(c *echo.Context) (auth.SAMLSession, bool) {
-	ck, err := c.Cookie(auth.SAMLHintCookie)
+	ck, err := h.cookie(c, auth.SAMLHintCookie, auth.HintPath)
 	if err != nil {
 		return auth.SAMLSession{}, false
 	}
@@ -163,7 +163,7 @@ func (h *Handler) finishSAMLSignOut(c *echo.Context) error {
 	}
 	r := c.Request()
 	if auth.IsSAMLLogoutResponse(r) {
-		ck, cookieErr := c.Cookie(auth.SAMLSignOutCookie)
+		ck, cookieErr := h.cookie(c, auth.SAMLSignOutCookie, auth.SAMLSLOPath)
 		h.clearCrossSiteCookie(c, auth.SAMLSignOutCookie, auth.SAMLSLOPath)
 		if cookieErr != nil {
 			h.logger.WarnContext(c.Request().Context(), "SAML sign-out answer without a sign-out in progress")
@@ -187,6 +187,9 @@ func (h *Handler) finishSAMLSignOut(c *echo.Context) error {
 		return errSAMLSignOutRefused
 	}
 	if id := identityOf(c); id != nil {
+		if err := h.signouts.SignOut(c.Request().Context(), id.UserID); err != nil {
+			return err
+		}
 		h.logger.InfoContext(c.Request().Context(), "signed out by the identity provider", "user_id", id.UserID)
 	}
 	h.clearCookie(c, auth.IdentityCookie, "/")
@@ -242,7 +245,7 @@ func hostOf(raw string) string {
 func (h *Handler) setCrossSiteCookie(c *echo.Context, name, value, path string, ttl time.Duration) {
 	secure := c.Scheme() == "https"
 	c.SetCookie(&http.Cookie{
-		Name: name, Value: value, Path: path, MaxAge: max(int(ttl/time.Second), 1),
+		Name: auth.WireName(name, path, secure), Value: value, Path: path, MaxAge: max(int(ttl/time.Second), 1),
 		HttpOnly: true, SameSite: crossSiteMode(secure), Secure: secure,
 	})
 }
@@ -252,7 +255,7 @@ func (h *Handler) setCrossSiteCookie(c *echo.Context, name, value, path string, 
 func (h *Handler) clearCrossSiteCookie(c *echo.Context, name, path string) {
 	secure := c.Scheme() == "https"
 	c.SetCookie(&http.Cookie{
-		Name: name, Value: "", Path: path, MaxAge: -1,
+		Name: auth.WireName(name, path, secure), Value: "", Path: path, MaxAge: -1,
 		HttpOnly: true, SameSite: crossSiteMode(secure), Secure: secure,
 	})
 }

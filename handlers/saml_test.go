@@ -152,9 +152,9 @@ func TestSAMLCookiesBehindHTTPSRouter(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	flow := setCookieNamed(resp, auth.SAMLFlowCookie)
+	flow := setCookieNamed(resp, "__Secure-"+auth.SAMLFlowCookie)
 	if flow == nil || !flow.Secure || !flow.HttpOnly || flow.SameSite != http.SameSiteNoneMode || flow.Path != auth.SAMLACSPath {
-		t.Fatalf("flow cookie over https = %+v, want Secure, HttpOnly, SameSite=None, Path=%s", flow, auth.SAMLACSPath)
+		t.Fatalf("flow cookie over https = %+v, want __Secure-%s, Secure, HttpOnly, SameSite=None, Path=%s", flow, auth.SAMLFlowCookie, auth.SAMLACSPath)
 	}
 	loc, _ := resp.Location()
 	request := decodeRedirectRequest(t, loc.Query().Get("SAMLRequest"))

@@ -16,7 +16,10 @@ type User struct {
 	Email   string `db:"email"`
 	Name    string `db:"name"`
 	// Instructor is the role the reports go by (see RecordSignIn).
-	Instructor  bool      `db:"instructor"`
+	Instructor bool `db:"instructor"`
+	// Granted is whether the email holds an instructor grant; only
+	// RecordSignIn fills it in.
+	Granted     bool      `db:"-"`
 	CreatedAt   time.Time `db:"created_at"`
 	LastLoginAt time.Time `db:"last_login_at"`
 }
@@ -85,6 +88,7 @@ func (s *Store) RecordSignIn(ctx context.Context, in SignIn, role func(granted b
 				return err
 			}
 		}
+		u.Granted = granted
 		u.Instructor = role(granted)
 		_, err = tx.Exec(ctx, setRoleSQL, u.ID, u.Instructor, role(false))
 		return err

@@ -353,7 +353,7 @@ func MePage(p Page, v MeView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</tbody></table></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</tbody></table><h2>Your sign-in</h2><p>Signing out here signs you out in every browser and on every device where you are signed in to this course, within seconds. Use it if you signed in on a shared computer and did not sign out there.</p><form method=\"post\" action=\"/logout\" data-testid=\"sign-out-everywhere\"><button type=\"submit\">Sign out everywhere</button></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -28,6 +28,7 @@ func adminCommands() map[string]adminCommand {
 		"content-check":     {"[DIR]: validate the lessons (embedded, or in DIR); print every problem with file and line", adminContentCheck},
 		"grant-instructor":  {"EMAIL: make EMAIL an instructor; takes effect on their next instructor page", adminGrantInstructor},
 		"revoke-instructor": {"EMAIL: remove EMAIL's instructor grant; takes effect on their next instructor page", adminRevokeInstructor},
+		"sign-out":          {"EMAIL: sign EMAIL out of every browser, on every web process, within seconds", adminSignOut},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/store"
@@ -37,7 +38,7 @@ func adminGrantInstructor(ctx context.Context, args []string, getenv func(string
 
 // adminRevokeInstructor removes an email's instructor grant. Instructor
 // pages re-read the grants on every request, so the person loses them at
-// once, without waiting for their 7-day identity cookie to expire; the
+// once, without waiting for their sign-in to end; the
 // reports list them again at once, unless INSTRUCTOR_EMAILS or
 // INSTRUCTOR_GROUP made them an instructor at their last sign-in.
 func adminRevokeInstructor(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -90,4 +91,28 @@ func roleCommand(ctx context.Context, name string, args []string, getenv func(st
 		return "", nil, nil, err
 	}
 	return email, store.New(pool), pool.Close, nil
+}
+
+// adminSignOut signs a person out everywhere, as their own "Sign out
+// everywhere" does: for an instructor whose laptop was lost, or an
+// incident. Every web process refuses their identity cookies from the
+// moment it hears of it (see package signout); signing in again works.
+func adminSignOut(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	email, st, closeDB, err := roleCommand(ctx, "sign-out", args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	done, err := st.SignOutEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	if len(done) == 0 {
+		fmt.Fprintf(stdout, "unchanged: no one has signed in as %s\n", email)
+		return nil
+	}
+	for _, so := range done {
+		fmt.Fprintf(stdout, "signed out: %s (user %d) from every browser; sign-ins before %s no longer count\n", email, so.UserID, so.At.UTC().Format(time.RFC3339))
+	}
+	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/handlers"
 	"github.com/twelve-course/twelve/live"
+	"github.com/twelve-course/twelve/signout"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
 )
@@ -92,9 +93,14 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	if samlSP != nil {
 		go samlSP.FetchMetadata(ctx)
 	}
+	// Sign-outs made by any process reach this one by LISTEN/NOTIFY, on a
+	// connection of its own (one more than DATABASE_POOL_SIZE).
+	signOuts := signout.New(signout.Options{Store: st, Logger: logger, Horizon: cfg.SessionMaxLifetime})
+	go signOuts.Run(ctx)
 	e, err := handlers.New(handlers.Deps{
 		Config: cfg, Store: st, Logger: logger, Assets: assets, Process: proc,
 		SignIn: signin, SAML: samlSP, Course: course, AdminCommands: adminCommandNames(),
+		SignOuts: signOuts,
 	})
 	if err != nil {
 		_ = ln.Close()

@@ -113,7 +113,7 @@ func (s *Site) Create(ctx context.Context, st *store.Store, prefix string, n int
 func (s *Site) SignIn(id int64, subject, email string) (Student, error) {
 	v, err := s.cookies.EncodeIdentity(auth.Identity{
 		UserID: id, Issuer: Issuer, Subject: subject, Name: "Student " + subject, Email: email,
-		EmailVerified: true, Expires: time.Now().Add(24 * time.Hour),
+		EmailVerified: true, SignedInAt: time.Now(), IssuedAt: time.Now(), Expires: time.Now().Add(24 * time.Hour),
 	})
 	if err != nil {
 		return Student{}, err

@@ -201,10 +201,10 @@ func TestHostileRequests(t *testing.T) {
 			want: oneOf(303), why: "starting a quiz with an unusable token hands out a fresh one (303), writing nothing"},
 		// Forged and mangled cookies; forms sent from other sites.
 		hostile{name: "submit with an identity cookie signed by another key", method: "POST", target: "/lessons/config/quiz",
-			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Cookie": "twelve_id=" + forgedIdentity(auth.Identity{UserID: ada.ID, Subject: "x", Email: "ada@x", Expires: time.Now().Add(time.Hour)})},
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Cookie": "twelve_id=" + forgedIdentity(auth.Identity{UserID: ada.ID, Subject: "x", Email: "ada@x", SignedInAt: time.Now(), IssuedAt: time.Now(), Expires: time.Now().Add(time.Hour)})},
 			body:   form(open, func(url.Values) {}), want: oneOf(303, 401), why: "a forged identity counts as signed out: the answers are held for sign-in (303 to sign in), nothing stored"},
 		hostile{name: "instructor page with a forged instructor cookie", method: "GET", target: "/instructor/gradebook",
-			header: map[string]string{"Cookie": "twelve_id=" + forgedIdentity(auth.Identity{UserID: 1, Subject: "x", Email: "ines@example.edu", Instructor: true, Expires: time.Now().Add(time.Hour)})},
+			header: map[string]string{"Cookie": "twelve_id=" + forgedIdentity(auth.Identity{UserID: 1, Subject: "x", Email: "ines@example.edu", SignedInAt: time.Now(), IssuedAt: time.Now(), Expires: time.Now().Add(time.Hour)})},
 			want:   oneOf(303), why: "a forged identity counts as signed out: 303 to sign in"},
 		hostile{name: "huge identity cookie", method: "GET", target: "/me", header: map[string]string{"Cookie": "twelve_id=" + strings.Repeat("A", 8000)},
 			want: oneOf(303), why: "an unusable cookie counts as signed out: 303 to sign in"},

@@ -1,5 +1,5 @@
 // Command mkcookie prints the value of a signed identity cookie for an
-// instructor, for scripts/bench-reports.sh. It signs with SECRET_KEY like
+// instructor (listed in INSTRUCTOR_EMAILS), for scripts/bench-reports.sh. It signs with SECRET_KEY like
 // every process of the app, so it grants nothing that holding the key does
 // not already grant; the web process still re-checks the instructor role
 // (INSTRUCTOR_EMAILS, grants) on every instructor page.
@@ -31,9 +31,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "mkcookie:", err)
 		os.Exit(1)
 	}
+	now := time.Now()
 	value, err := cookies.EncodeIdentity(auth.Identity{
 		UserID: *userID, Issuer: "bench:", Subject: "bench-" + *email, Name: *name, Email: *email,
-		EmailVerified: true, Instructor: true, Expires: time.Now().Add(*ttl),
+		EmailVerified: true, SignedInAt: now, IssuedAt: now, Expires: now.Add(*ttl),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mkcookie:", err)
