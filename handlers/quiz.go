@@ -31,6 +31,8 @@ var (
 		Message: "The form answered a question or chose an option that is not part of this attempt, so nothing was saved. Open the quiz again and submit from the page."}
 	errAttemptLimit = &Error{Status: http.StatusConflict, Heading: "No attempts left",
 		Message: "You have used every attempt this quiz allows, so this one was not saved. Your graded result is on My progress."}
+	errNoAttemptLeft = &Error{Status: http.StatusConflict, Heading: "No attempts left",
+		Message: "You have started every attempt this quiz allows; an attempt whose time ran out counts as used. Your graded result is on My progress."}
 )
 
 func errLate(deadline time.Time) error {
@@ -54,10 +56,11 @@ func (h *Handler) lessonQuiz(c *echo.Context) (*content.Lesson, *quiz.Quiz, erro
 
 func quizPath(slug string) string { return "/lessons/" + slug + "/quiz" }
 
-// startQuiz shows an attempt's form. Starting writes nothing and reads no
-// database (unless the quiz limits attempts): the first visit makes a
-// signed attempt token and redirects to the form's own address, so a reload
-// shows the same questions and the browser's saved draft fits them.
+// startQuiz shows an attempt's form. The first visit gets an attempt token
+// and is redirected to the form's own address, so a reload shows the same
+// questions and the browser's saved draft fits them. Starting a quiz with
+// neither an attempt limit nor a time limit writes nothing and reads no
+// database; starting one with either is recorded once (beginAttempt).
 func (h *Handler) startQuiz(c *echo.Context) error {
 	l, q, err := h.lessonQuiz(c)
 	if err != nil {
@@ -68,16 +71,23 @@ func (h *Handler) startQuiz(c *echo.Context) error {
 	raw := c.QueryParam("attempt")
 	tok, err := h.tokens.Decode(raw, now)
 	if raw == "" || err != nil || tok.UserID != id.UserID || tok.Quiz != q.Slug || q.Settings.Late(tok.Deadline, now) {
-		fresh, err := h.tokens.Encode(quiz.NewToken(q, id.UserID, now))
+		fresh, err := h.beginAttempt(c, q, id.UserID, now)
+		if err != nil {
+			return err
+		}
+		encoded, err := h.tokens.Encode(fresh)
 		if err != nil {
 			return err
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
-		return c.Redirect(http.StatusSeeOther, quizPath(q.Slug)+"?attempt="+url.QueryEscape(fresh))
+		return c.Redirect(http.StatusSeeOther, quizPath(q.Slug)+"?attempt="+url.QueryEscape(encoded))
 	}
-	note, err := h.attemptNote(c, q, id.UserID)
+	note, reviewID, err := h.attemptNote(c, q, tok)
 	if err != nil {
 		return err
+	}
+	if reviewID != "" {
+		return c.Redirect(http.StatusSeeOther, "/attempts/"+reviewID)
 	}
 	version, err := h.quizzes.Version(c.Request().Context(), tok.Version)
 	if err != nil {
@@ -88,21 +98,66 @@ func (h *Handler) startQuiz(c *echo.Context) error {
 	return h.renderQuiz(c, http.StatusOK, l, v)
 }
 
-// attemptNote says how many attempts are left, when the quiz limits them;
-// only then does starting a quiz read the database.
-func (h *Handler) attemptNote(c *echo.Context, q *quiz.Quiz, userID int64) (string, error) {
-	if q.Settings.AttemptLimit <= 0 {
-		return "", nil
+// beginAttempt is the token a start gets. A quiz with neither an attempt
+// limit nor a time limit gets a fresh one and nothing is written. A quiz
+// with either gets the student's open attempt — the same id, paper and
+// deadline on every start until it is submitted or expires — or a new one,
+// recorded once, while attempts are left: so starting again can neither
+// preview more of the bank nor reset the clock.
+func (h *Handler) beginAttempt(c *echo.Context, q *quiz.Quiz, userID int64, now time.Time) (quiz.Token, error) {
+	if !q.Settings.StartCounts() {
+		return quiz.NewToken(q, userID, now), nil
 	}
-	as, err := h.store.AttemptsOf(c.Request().Context(), userID, q.Slug)
+	body, err := q.Body()
 	if err != nil {
-		return "", err
+		return quiz.Token{}, err
 	}
-	left := q.Settings.AttemptsLeft(len(as))
-	if left == 0 {
-		return "", errAttemptLimit
+	ctx := c.Request().Context()
+	tok, created, err := h.store.StartAttempt(ctx, store.NewStart{
+		UserID: userID, Quiz: q.Slug, Settings: q.Settings, Now: now, VersionBody: body,
+		Make: func(no int) quiz.Token { return h.tokens.StartToken(q, userID, no, now) },
+	})
+	switch {
+	case errors.Is(err, store.ErrAttemptLimit):
+		return quiz.Token{}, errNoAttemptLeft
+	case err != nil:
+		return quiz.Token{}, err
 	}
-	return fmt.Sprintf("attempt %d of %d", len(as)+1, q.Settings.AttemptLimit), nil
+	if created {
+		h.logger.InfoContext(ctx, "attempt started", "attempt_id", tok.AttemptID, "quiz", q.Slug, "user_id", userID, "attempt_no", tok.No)
+	}
+	return tok, nil
+}
+
+// attemptNote says which attempt this is, when the quiz limits attempts;
+// only then does showing the form read the database. An attempt already
+// submitted (the back button after submitting) gives its id instead, for
+// its review.
+func (h *Handler) attemptNote(c *echo.Context, q *quiz.Quiz, tok quiz.Token) (note, reviewID string, err error) {
+	limit := q.Settings.AttemptLimit
+	if limit <= 0 {
+		return "", "", nil
+	}
+	as, err := h.store.AttemptsOf(c.Request().Context(), tok.UserID, q.Slug)
+	if err != nil {
+		return "", "", err
+	}
+	for _, a := range as {
+		if a.ID == tok.AttemptID {
+			return "", a.ID, nil
+		}
+	}
+	no := tok.No
+	if no == 0 { // a start that was not recorded: the next number, if any
+		if q.Settings.AttemptsLeft(len(as)) == 0 {
+			return "", "", errNoAttemptLeft
+		}
+		no = len(as) + 1
+	}
+	if no > limit {
+		return "", "", errNoAttemptLeft
+	}
+	return fmt.Sprintf("attempt %d of %d", no, limit), "", nil
 }
 
 // submitAttempt grades an attempt against the version its student saw and
@@ -166,6 +221,8 @@ func (h *Handler) submitAttempt(c *echo.Context) error {
 		return errAttemptLimit
 	case errors.Is(err, store.ErrNotYours):
 		return errTokenNotYours
+	case errors.Is(err, store.ErrStartMismatch):
+		return errTokenBad
 	case err != nil:
 		return err
 	}
@@ -187,6 +244,8 @@ func newAttempt(tok quiz.Token, version *quiz.Quiz, r quiz.Result) (store.NewAtt
 			Seed: int64(tok.Seed), StartedAt: tok.Started, Score: r.Score, MaxScore: r.Max,
 		},
 		VersionBody: body,
+		StartNo:     tok.No,
+		Deadline:    tok.Deadline,
 	}
 	for i, it := range r.Items {
 		answer, err := json.Marshal(it.Answer)

@@ -9,7 +9,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/lessons/:slug", h.showLesson)
 	e.GET("/factors", h.showFactors)
 
-	// Quizzes: starting writes nothing; submitting stores one attempt
+	// Quizzes: starting writes nothing unless the quiz is timed or limits
+	// attempts (then the start is recorded once); submitting stores one attempt
 	e.GET("/lessons/:slug/quiz", h.startQuiz, h.requireSignIn)
 	e.POST("/lessons/:slug/quiz", h.submitAttempt)
 	e.GET("/lessons/:slug/quiz/resume", h.resumeAttempt, h.requireSignIn)

@@ -40,6 +40,22 @@ func (s Settings) AttemptsLeft(used int) int {
 	return max(0, s.AttemptLimit-used)
 }
 
+// StartCounts reports whether starting an attempt counts: a quiz with an
+// attempt limit or a time limit records each start, once, and starting it
+// again gives the same attempt back (same paper, same deadline) until that
+// attempt is submitted or expires, so a restart can neither preview the
+// bank nor reset the clock. An attempt that expires unsubmitted has used
+// its number: it counts against the attempt limit, but it has no grade.
+// Starting a quiz with neither limit writes nothing.
+func (s Settings) StartCounts() bool { return s.AttemptLimit > 0 || s.TimeLimit > 0 }
+
+// Open reports whether the attempt t, if not submitted yet, can still be
+// submitted at now: not past its deadline plus grace, and its token not
+// past TokenLifetime.
+func (s Settings) Open(t Token, now time.Time) bool {
+	return !s.Late(t.Deadline, now) && now.Sub(t.Started) <= TokenLifetime
+}
+
 // Late reports whether a submission at now is past the deadline plus grace.
 func (s Settings) Late(deadline, now time.Time) bool {
 	return !deadline.IsZero() && now.After(deadline.Add(s.Grace))

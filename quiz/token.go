@@ -1,9 +1,14 @@
 package quiz
 
 import (
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,9 +16,12 @@ import (
 	"github.com/twelve-course/twelve/internal/seal"
 )
 
-// Token is an attempt in progress. Starting a quiz writes nothing: the form
-// carries this token, signed, and any process holding SECRET_KEY can take
-// the submit — after a restart or a redeploy too.
+// Token is an attempt in progress. The form carries it, signed, and any
+// process holding SECRET_KEY can render the form or take the submit — after
+// a restart or a redeploy too. Starting a quiz with neither an attempt limit
+// nor a time limit writes nothing (NewToken); starting one with either is
+// recorded once, numbered, and the token is made from that record
+// (Signer.StartToken; see Settings.StartCounts).
 type Token struct {
 	AttemptID string    `json:"a"` // UUID; submitting is idempotent on it
 	UserID    int64     `json:"u"`
@@ -22,6 +30,9 @@ type Token struct {
 	Seed      uint64    `json:"s"` // draws the questions and orders options
 	Started   time.Time `json:"t"`
 	Deadline  time.Time `json:"d,omitzero"` // zero: no time limit
+	// No is the attempt's number when its start was recorded; zero when
+	// it was not (a quiz without limits).
+	No int `json:"n,omitzero"`
 }
 
 // Token errors.
@@ -50,7 +61,8 @@ func NewToken(q *Quiz, userID int64, now time.Time) Token {
 // Signer signs and verifies attempt tokens with keys derived from
 // SECRET_KEY: the first key signs, all verify (rotation).
 type Signer struct {
-	codec *seal.Codec[Token]
+	codec   *seal.Codec[Token]
+	seedKey []byte // draws recorded attempts' papers; from the first key
 }
 
 // NewSigner derives a signing key per secret. Tokens are signed, not
@@ -66,7 +78,30 @@ func NewSigner(secrets [][]byte) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("quiz: token keys: %w", err)
 	}
-	return &Signer{codec: codec}, nil
+	seedKey, err := hkdf.Key(sha256.New, secrets[0], nil, "twelve attempt seed v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("quiz: seed key: %w", err)
+	}
+	return &Signer{codec: codec, seedKey: seedKey}, nil
+}
+
+// StartToken is the token of attempt number no of q by user, started at
+// now, for a start that is recorded (Settings.StartCounts). Its seed comes
+// from the user, the quiz and the attempt number, keyed with SECRET_KEY's
+// first key: the same attempt draws the same paper whichever process makes
+// it, even if its record were lost, and nobody without the key can tell
+// which questions a later attempt will draw.
+func (s *Signer) StartToken(q *Quiz, userID int64, no int, now time.Time) Token {
+	t := NewToken(q, userID, now)
+	t.No = no
+	t.Seed = s.seed(userID, q.Slug, no)
+	return t
+}
+
+func (s *Signer) seed(userID int64, slug string, no int) uint64 {
+	m := hmac.New(sha256.New, s.seedKey)
+	m.Write([]byte(strconv.FormatInt(userID, 10) + "\x00" + slug + "\x00" + strconv.Itoa(no)))
+	return binary.BigEndian.Uint64(m.Sum(nil))
 }
 
 // Encode signs t.

@@ -90,3 +90,63 @@ func TestTokenOfEarlierReleases(t *testing.T) {
 		t.Errorf("Decode of an earlier release's token = %+v, %v; want %+v", got, err, tok)
 	}
 }
+
+func TestStartTokenDrawsBySeedOfUserQuizAndNumber(t *testing.T) {
+	q := mustBank(t, sampleBank)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	key := []byte("start-secret-0123456789abcdef0123456789")
+	s1, _ := NewSigner([][]byte{key})
+	s2, _ := NewSigner([][]byte{key, []byte("older-secret-0123456789abcdef01234567")})
+	other, _ := NewSigner([][]byte{[]byte("other-secret-0123456789abcdef01234567")})
+
+	a, b := s1.StartToken(q, 7, 1, now), s2.StartToken(q, 7, 1, now.Add(time.Hour))
+	if a.Seed != b.Seed || a.No != 1 {
+		t.Errorf("attempt 1 of user 7 drew seeds %d and %d (no %d); want one seed, whatever process or time", a.Seed, b.Seed, a.No)
+	}
+	if a.AttemptID == b.AttemptID {
+		t.Error("two recorded starts share an attempt id")
+	}
+	for name, tok := range map[string]Token{
+		"another number": s1.StartToken(q, 7, 2, now),
+		"another user":   s1.StartToken(q, 8, 1, now),
+		"another key":    other.StartToken(q, 7, 1, now),
+	} {
+		if tok.Seed == a.Seed {
+			t.Errorf("%s draws the same seed", name)
+		}
+	}
+}
+
+func TestStartCountsAndOpen(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		limit   int
+		minutes int
+		counts  bool
+	}{
+		{"neither limit", 0, 0, false},
+		{"attempt limit", 2, 0, true},
+		{"time limit", 0, 10, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.AttemptLimit, s.TimeLimit = tt.limit, time.Duration(tt.minutes)*time.Minute
+			if got := s.StartCounts(); got != tt.counts {
+				t.Errorf("StartCounts = %v, want %v", got, tt.counts)
+			}
+			tok := Token{Started: now, Deadline: s.Deadline(now)}
+			if !s.Open(tok, now.Add(time.Duration(tt.minutes)*time.Minute+s.Grace)) {
+				t.Error("closed at its deadline plus grace, want open")
+			}
+			end := tok.Deadline.Add(s.Grace + time.Second)
+			if tok.Deadline.IsZero() {
+				end = now.Add(TokenLifetime + time.Second)
+			}
+			if s.Open(tok, end) {
+				t.Errorf("open at %v, want closed", end)
+			}
+		})
+	}
+}

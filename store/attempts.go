@@ -50,6 +50,16 @@ type NewAttempt struct {
 	Responses []Response
 	// VersionBody is the quiz version's content, stored once per version.
 	VersionBody []byte
+	// StartNo and Deadline are what the attempt token says of its start
+	// (quiz.Token's No and Deadline), checked against the recorded start.
+	StartNo  int
+	Deadline time.Time
+}
+
+// token is what the attempt's token said.
+func (a NewAttempt) token() quiz.Token {
+	return quiz.Token{AttemptID: a.ID, UserID: a.UserID, Quiz: a.Quiz, Version: a.Version,
+		Seed: uint64(a.Seed), Started: a.StartedAt, Deadline: a.Deadline, No: a.StartNo}
 }
 
 const attemptColumns = `id, user_id, quiz, version, attempt_no, seed, started_at, submitted_at, score, max_score`
@@ -60,6 +70,13 @@ const attemptColumns = `id, user_id, quiz, version, attempt_no, seed, started_at
 // the attempt stored first, with created false. It returns ErrAttemptLimit
 // when the quiz's attempt limit is used up and ErrNotYours when the id
 // belongs to another user's attempt.
+//
+// When the quiz's starts count (quiz.Settings.StartCounts), or the token
+// names a recorded start, the token must agree with the start recorded
+// under its attempt id (ErrStartMismatch otherwise), and that start's
+// number must be within the attempt limit. A token whose start was never
+// recorded (made before starts were, or while the quiz had no limits)
+// takes the next attempt number, if one is left.
 //
 // It takes three round trips to the database: begin, queue and look (the
 // lock, the attempt id, the attempts before it), then write (the attempt,
@@ -74,7 +91,7 @@ func (s *Store) SaveAttempt(ctx context.Context, a NewAttempt, settings quiz.Set
 		stored, created, err = s.saveAttempt(ctx, a, settings)
 	}
 	if err != nil {
-		if errors.Is(err, ErrAttemptLimit) || errors.Is(err, ErrNotYours) {
+		if errors.Is(err, ErrAttemptLimit) || errors.Is(err, ErrNotYours) || errors.Is(err, ErrStartMismatch) {
 			return Attempt{}, false, err
 		}
 		return Attempt{}, false, opError("save attempt", err)
@@ -123,6 +140,17 @@ func (s *Store) saveAttempt(ctx context.Context, a NewAttempt, settings quiz.Set
 		fractions, err = pgx.CollectRows(rows, pgx.RowTo[float64])
 		return err
 	})
+	checkStart := settings.StartCounts() || a.StartNo > 0
+	var recorded []start
+	var numbersUsed int
+	if checkStart {
+		look.Queue(startByIDSQL, a.ID).Query(func(rows pgx.Rows) error {
+			var err error
+			recorded, err = pgx.CollectRows(rows, pgx.RowToStructByName[start])
+			return err
+		})
+		look.Queue(numbersUsedSQL, a.UserID, a.Quiz).QueryRow(func(row pgx.Row) error { return row.Scan(&numbersUsed) })
+	}
 	sendVersion := !s.versionStored(a.Version)
 	err = s.inBatchTx(ctx, look, func(tx pgx.Tx) error {
 		if len(existing) > 0 {
@@ -132,8 +160,16 @@ func (s *Store) saveAttempt(ctx context.Context, a NewAttempt, settings quiz.Set
 			stored, created = existing[0], false
 			return nil
 		}
-		used := len(fractions)
-		if settings.AttemptLimit > 0 && used >= settings.AttemptLimit {
+		used, limit := len(fractions), settings.AttemptLimit
+		if limit > 0 && used >= limit {
+			return ErrAttemptLimit
+		}
+		switch {
+		case len(recorded) > 0 && !recorded[0].agrees(a.token()):
+			return ErrStartMismatch
+		case len(recorded) > 0 && limit > 0 && recorded[0].No > limit:
+			return ErrAttemptLimit // the limit was lowered since it started
+		case len(recorded) == 0 && checkStart && limit > 0 && numbersUsed >= limit:
 			return ErrAttemptLimit
 		}
 		a.AttemptNo = used + 1

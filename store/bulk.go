@@ -192,13 +192,13 @@ func (s *Store) DeleteUsersFrom(ctx context.Context, issuer string) (int64, erro
 		if total == deleted {
 			// Everyone is the issuer's: emptying the tables beats deleting
 			// millions of rows one by one.
-			_, err := tx.Exec(ctx, `TRUNCATE attempt_items, responses, grades, attempts, gradebook, users`)
+			_, err := tx.Exec(ctx, `TRUNCATE attempt_items, responses, grades, attempts, attempt_starts, gradebook, users`)
 			return err
 		}
 		for _, sql := range []string{
 			`DELETE FROM attempts WHERE user_id IN (SELECT id FROM users WHERE issuer = $1)`, // responses, attempt_items cascade
 			`DELETE FROM grades WHERE user_id IN (SELECT id FROM users WHERE issuer = $1)`,
-			`DELETE FROM users WHERE issuer = $1`, // gradebook cascades
+			`DELETE FROM users WHERE issuer = $1`, // gradebook, attempt_starts cascade
 		} {
 			if _, err := tx.Exec(ctx, sql, issuer); err != nil {
 				return err

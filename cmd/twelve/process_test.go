@@ -22,7 +22,8 @@ import (
 )
 
 // binary is the real twelve binary, built for these tests with the `drill`
-// tag, which adds only a deliberately slow route.
+// tag, which adds a deliberately slow route and makes lesson VI's quiz timed
+// and limited to two attempts (drill_on.go).
 var binary string
 
 func TestMain(m *testing.M) {

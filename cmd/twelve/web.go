@@ -54,6 +54,9 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return fmt.Errorf("web: the embedded lessons or question banks are invalid (see `twelve admin content-check`):\n%w", err)
 	}
+	if err := drillCourse(course); err != nil {
+		return err
+	}
 	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.DatabasePoolSize)
 	if err != nil {
 		return err

@@ -2,9 +2,8 @@
 # cluster, the binaries, and processes that are stopped by their PIDs when
 # the script ends. Everything listens on 127.0.0.1 only.
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bench_pids=()
-bench_started_db=""
 work=$(mktemp -d /tmp/twelve-bench.XXXXXX)
 chmod 755 "$work" # nginx's workers run as another user when started as root
 
@@ -16,7 +15,7 @@ bench_cleanup() {
 	for pid in "${bench_pids[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
-	if [ -n "$bench_started_db" ]; then
+	if [ -e "$work/started-db" ]; then # bench_cluster runs in a subshell: a file tells
 		PG_STATE_DIR="$root/.pg-bench" "$root/scripts/pg.sh" stop || true
 	fi
 	rm -rf "$work"
@@ -54,13 +53,13 @@ bench_cluster() {
 	export PG_STATE_DIR="$root/.pg-bench"
 	export PG_EXTRA_OPTS="-c shared_preload_libraries=pg_stat_statements"
 	if ! "${pg[@]}" status; then
-		bench_started_db=yes
+		touch "$work/started-db"
 	fi
 	url=$("${pg[@]}" start)
 	if ! psql "$url" -Atc "SHOW shared_preload_libraries" | grep -q pg_stat_statements; then
 		"${pg[@]}" stop
 		url=$("${pg[@]}" start)
-		bench_started_db=yes
+		touch "$work/started-db"
 	fi
 	unset PG_STATE_DIR PG_EXTRA_OPTS
 	echo "$url"

@@ -2,7 +2,8 @@
 # submit.sh — quiz submissions through `twelve web` against pgbench running
 # the same statements (scripts/bench/submit.pgbench) on the same database, with the
 # same concurrency, side by side; then quiz starts, counting the database
-# statements they cause.
+# statements they cause (none: the course's quizzes have neither an attempt
+# limit nor a time limit, whose starts alone are recorded).
 #
 #   scripts/bench/submit.sh [-n SUBMITS] [-c CLIENTS] [-p PAIRS] [-s STUDENTS]
 #

@@ -51,7 +51,8 @@ func TestStudentJourney(t *testing.T) {
 	}
 
 	// The first attempt must draw the numeric question, to see a refused
-	// answer announced: starting again writes nothing, so draw until it does.
+	// answer announced: starting a quiz without limits again writes nothing, so
+	// draw until it does.
 	first := b.currentAttempt(journeySlug)
 	for i := 0; !first.has(quiz.Numeric); i++ {
 		if i == 40 {

@@ -139,7 +139,9 @@ func submit(ctx context.Context, site *student.Site, ss []student.Student, n, co
 
 // starts opens n quizzes (the redirect that mints the token, then the form
 // page) and lists every statement the site's database ran meanwhile, from
-// pg_stat_statements.
+// pg_stat_statements. Every quiz of the embedded course has neither an
+// attempt limit nor a time limit, so the answer must be none; a timed or
+// attempt-limited quiz records its start (docs/quizzes.md).
 func starts(ctx context.Context, site *student.Site, ss []student.Student, n int, dbURL string, out io.Writer) error {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
