@@ -14,7 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/quiz"
+	"github.com/twelve-course/twelve/signout"
 	"github.com/twelve-course/twelve/store/storetest"
 )
 
@@ -195,7 +197,18 @@ func TestUnlimitedStartSendsNoStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	app := newTestApp(t, appOptions{pool: pool, course: limitedCourse(t), env: map[string]string{"SECRET_KEY": quizTestKey}})
+	// Signed-in requests check the sign-out list, which reads the database
+	// only while it is not following the sign-outs, as it is once running.
+	var list *signout.List
+	app := newTestApp(t, appOptions{pool: pool, course: limitedCourse(t), env: map[string]string{"SECRET_KEY": quizTestKey},
+		wire: func(d *Deps) {
+			list = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
+			d.SignOuts = list
+		}})
+	go list.Run(t.Context())
+	if ev := app.logs.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "sign-out listener connected" }); ev == nil {
+		t.Fatalf("the sign-out list did not connect; logs:\n%s", app.logs)
+	}
 	a := &quizApp{t: t, e: app.e, store: app.store, cookie: mustCookies(t, app.cfg.SecretKeys...), logs: app.logs}
 	ada := a.signIn("ada", "ada@example.edu")
 	a.get(&ada, "/lessons/config") // the first signed-in request may look the user up

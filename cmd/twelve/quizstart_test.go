@@ -36,7 +36,8 @@ func TestLimitedStartAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	identity, err := cookies.EncodeIdentity(auth.Identity{UserID: u.ID, Issuer: "https://idp.test", Subject: "ada",
-		Name: "Ada", Email: "ada@example.edu", EmailVerified: true, Expires: time.Now().Add(time.Hour)})
+		Name: "Ada", Email: "ada@example.edu", EmailVerified: true,
+		SignedInAt: time.Now(), IssuedAt: time.Now(), Expires: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
