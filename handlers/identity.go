@@ -39,8 +39,12 @@ func (h *Handler) identify(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// setIdentity makes id the request's viewer.
+// setIdentity makes id the request's viewer. Every page shows who is
+// signed in, so no answer to a signed-in request may be stored by a browser
+// or a proxy: the next person at a shared computer could page back to it.
+// (Static assets set their own caching afterwards; they name nobody.)
 func setIdentity(c *echo.Context, id auth.Identity) {
+	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Set(identityKey, &id)
 	c.Set(viewerKey, &views.Viewer{ID: id.UserID, Name: id.Name, Email: id.Email, Instructor: id.Instructor})
 }

@@ -100,6 +100,8 @@ var staticHeaders = [...]struct {
 	{"X-Content-Type-Options", []string{"nosniff"}},
 	{"X-Frame-Options", []string{"DENY"}},
 	{"Referrer-Policy", []string{"strict-origin-when-cross-origin"}},
+	// Signed-out pages may be kept but must be revalidated; a signed-in
+	// request gets no-store instead (see setIdentity).
 	{"Cache-Control", []string{"private, no-cache"}},
 	// No form-action on purpose: Chrome applies it to the redirects that
 	// follow a form post, and signing out (POST /logout) redirects to the
