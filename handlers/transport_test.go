@@ -1,8 +1,16 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/twelve-course/twelve/internal/proctest"
+	"github.com/twelve-course/twelve/views"
 )
 
 // TestSignedInPagesAreNotStored: a page that names who is signed in must
@@ -36,5 +44,62 @@ func TestSignedInPagesAreNotStored(t *testing.T) {
 	w := a.get(&ada, "/lessons/config")
 	if w.Code != http.StatusOK {
 		t.Fatalf("lesson = %d", w.Code)
+	}
+}
+
+// TestClientAbortIsNotAServerError: a client that closes the connection
+// while its page is being made is logged once, at INFO, as gone (status
+// 499 in its request event), not as a 500 "request failed" error.
+func TestClientAbortIsNotAServerError(t *testing.T) {
+	app := newTestApp(t, appOptions{})
+	h := app.handler(t)
+	started := make(chan struct{})
+	app.e.GET("/_test/wait", func(c *echo.Context) error {
+		close(started)
+		<-c.Request().Context().Done()
+		// What a page rendered after the client left returns.
+		return h.ok(c, views.ErrorPage(h.page(c, "Too late"), views.ErrorView{Status: 200, Heading: "Too late"}))
+	})
+	srv := httptest.NewServer(app.e)
+	t.Cleanup(srv.Close)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/_test/wait", nil)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	<-started
+	cancel()
+	if err := <-errc; err == nil {
+		t.Fatal("the request was answered; want it cancelled by the client")
+	}
+	ev := app.logs.WaitEvent(10*time.Second, func(ev proctest.Event) bool {
+		return ev["msg"] == "request" && ev["path"] == "/_test/wait"
+	})
+	if ev == nil {
+		t.Fatalf("no request event within 10 s; log:\n%s", app.logs)
+	}
+	if ev["status"] != float64(499) {
+		t.Errorf("request event status = %v, want %d", ev["status"], 499)
+	}
+	var gone int
+	for _, e := range app.logs.Events() {
+		if e["level"] == "ERROR" {
+			t.Errorf("logged an error for a client that went away: %v", e)
+		}
+		if e["msg"] == "client went away" {
+			gone++
+			if e["level"] != "INFO" || e["request_id"] == nil {
+				t.Errorf("client went away event = %v, want INFO with the request id", e)
+			}
+		}
+	}
+	if gone != 1 {
+		t.Errorf("%d client went away events, want 1; log:\n%s", gone, app.logs)
 	}
 }
