@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,5 +45,34 @@ func TestClientDisconnectIsNotAnError(t *testing.T) {
 	}
 	if gone != 1 {
 		t.Errorf("%d INFO client went away events, want 1; logs:\n%s", gone, p.Out)
+	}
+}
+
+// TestOversizedHeadersGet431 runs the real binary: headers a browser could
+// send (a 16 KB cookie) are served, while 128 KB of headers are refused
+// with 431 before any handler runs.
+func TestOversizedHeadersGet431(t *testing.T) {
+	_, base := startWeb(t, baseEnv(storetest.NewURL(t)))
+	tests := []struct {
+		name string
+		size int
+		want int
+	}{
+		{"16 KB cookie", 16 << 10, http.StatusOK},
+		{"128 KB cookie", 128 << 10, http.StatusRequestHeaderFieldsTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, base+"/healthz", nil)
+			req.Header.Set("Cookie", "big="+strings.Repeat("x", tt.size))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("GET /healthz with a %d-byte cookie = %d, want %d", tt.size, resp.StatusCode, tt.want)
+			}
+		})
 	}
 }
