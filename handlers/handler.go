@@ -160,6 +160,7 @@ func New(d Deps) (*echo.Echo, error) {
 		middleware.ContextTimeout(d.Config.RequestTimeout),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: notPage}),
 		crossOrigin(),
+		textOnly,
 		h.identify,
 	)
 	h.routes(e)

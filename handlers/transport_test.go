@@ -4,12 +4,15 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v5"
 
 	"github.com/twelve-course/twelve/internal/proctest"
+	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/views"
 )
 
@@ -101,5 +104,91 @@ func TestClientAbortIsNotAServerError(t *testing.T) {
 	}
 	if gone != 1 {
 		t.Errorf("%d client went away events, want 1; log:\n%s", gone, app.logs)
+	}
+}
+
+// TestControlCharactersAreRefused: a NUL or another control character in a
+// text answer, the gradebook's search or its cursor is refused with a 400
+// that says so, and nothing is stored; tab and newline in an answer are
+// text and go through.
+func TestControlCharactersAreRefused(t *testing.T) {
+	a := newQuizApp(t, "", nil, nil)
+	ada := a.signIn("ada", "ada@example.edu")
+	ines := a.signIn("ines", "ines@example.edu")
+	q := courseQuizzes(t)["codebase"]
+	signer, _ := quiz.NewSigner([][]byte{[]byte(quizTestKey)})
+
+	// An attempt whose paper has a text question.
+	var token, textID string
+	for range 200 {
+		_, token = a.start(ada, "codebase")
+		tok, _ := signer.Decode(token, time.Now())
+		for _, it := range q.Paper(tok.Seed).Items {
+			if it.Question.Type == quiz.Text {
+				textID = it.Question.ID
+			}
+		}
+		if textID != "" {
+			break
+		}
+	}
+	if textID == "" {
+		t.Fatal("no paper of codebase has a text question")
+	}
+	answer := func(text string) url.Values {
+		f := rightAnswers(t, q, token)
+		f.Set(quiz.FieldPrefix+textID, text)
+		return f
+	}
+
+	tests := []struct {
+		name string
+		do   func() *httptest.ResponseRecorder
+	}{
+		{"NUL in a text answer", func() *httptest.ResponseRecorder {
+			return a.post(&ada, "/lessons/codebase/quiz", answer("a git\x00 repository"))
+		}},
+		{"escape in a text answer", func() *httptest.ResponseRecorder {
+			return a.post(&ada, "/lessons/codebase/quiz", answer("\x1b[31mrepo"))
+		}},
+		{"invalid UTF-8 in a text answer", func() *httptest.ResponseRecorder {
+			return a.post(&ada, "/lessons/codebase/quiz", answer("repo\xff"))
+		}},
+		{"NUL in a field name", func() *httptest.ResponseRecorder {
+			f := rightAnswers(t, q, token)
+			f.Set("x\x00", "1")
+			return a.post(&ada, "/lessons/codebase/quiz", f)
+		}},
+		{"NUL in the gradebook search", func() *httptest.ResponseRecorder {
+			return a.get(&ines, "/instructor/gradebook?q=ada%00")
+		}},
+		{"bell in the gradebook search", func() *httptest.ResponseRecorder {
+			return a.get(&ines, "/instructor/gradebook?q=%07")
+		}},
+		{"NUL in the cursor", func() *httptest.ResponseRecorder {
+			return a.get(&ines, "/instructor/gradebook?after=ada%00~1")
+		}},
+		{"NUL in the cursor backwards", func() *httptest.ResponseRecorder {
+			return a.get(&ines, "/instructor/gradebook?sort=email&before=%00~1")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := tt.do()
+			if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "control character") {
+				t.Errorf("status %d, want 400 saying what was wrong; body:\n%s", w.Code, w.Body)
+			}
+			if n := a.count("SELECT count(*) FROM attempts"); n != 0 {
+				t.Errorf("%d attempts stored, want none", n)
+			}
+		})
+	}
+
+	// Tab, newline and carriage return are text.
+	if w := a.post(&ada, "/lessons/codebase/quiz", answer("one\trepo\r\nmany deploys")); w.Code != http.StatusSeeOther {
+		t.Errorf("answer with tab and newline = %d, want 303; body:\n%s", w.Code, w.Body)
+	}
+	if w := a.get(&ines, "/instructor/gradebook?q=ada%09"); w.Code != http.StatusOK {
+		t.Errorf("search with a tab = %d, want 200", w.Code)
 	}
 }
