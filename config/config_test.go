@@ -138,6 +138,9 @@ func TestLoadErrors(t *testing.T) {
 		{"log format", append(valid, "LOG_FORMAT", "xml"), []string{"LOG_FORMAT must be json or text"}},
 		{"pool size", append(valid, "DATABASE_POOL_SIZE", "0"), []string{"DATABASE_POOL_SIZE must be a whole number from 1 to 100"}},
 		{"drain", append(valid, "DRAIN_TIMEOUT", "soon"), []string{"DRAIN_TIMEOUT must be a positive duration"}},
+		{"allowed host as URL", append(valid, "ALLOWED_HOSTS", "ok.example.org,https://x.org"), []string{`ALLOWED_HOSTS must be comma-separated host names like twelve.example.org, without scheme, port or path ("https://x.org" is not one)`}},
+		{"allowed host with port", append(valid, "ALLOWED_HOSTS", "x.org:443"), []string{`ALLOWED_HOSTS must be comma-separated host names`}},
+		{"SAML without BASE_URL", append(valid, "SAML_IDP_METADATA_URL", "https://idp.example.edu/m", "SAML_SP_KEY", "k", "SAML_SP_CERT", "c"), []string{"SAML_SP_KEY must be PEM", "SAML_SP_CERT must be PEM", "BASE_URL must be set when SAML sign-in is on: this site's SAML entity id and audience are made from it"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,6 +158,17 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadAllowedHosts: names are kept lower case, IPv6 without brackets.
+func TestLoadAllowedHosts(t *testing.T) {
+	c, err := Load(env("DATABASE_URL", "postgres://x/y", "SECRET_KEY", secret, "ALLOWED_HOSTS", " Twelve.Example.org, [2001:db8::1] ,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"twelve.example.org", "2001:db8::1"}, c.AllowedHosts); diff != "" {
+		t.Errorf("AllowedHosts (-want +got):\n%s", diff)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/quiz"
+	"github.com/twelve-course/twelve/store/storetest"
 	"github.com/twelve-course/twelve/views"
 )
 
@@ -190,5 +191,97 @@ func TestControlCharactersAreRefused(t *testing.T) {
 	}
 	if w := a.get(&ines, "/instructor/gradebook?q=ada%09"); w.Code != http.StatusOK {
 		t.Errorf("search with a tab = %d, want 200", w.Code)
+	}
+}
+
+// TestPlainHTTPGoesToHTTPS: where the site is served over https (BASE_URL
+// is https, or the router says the client used plain http), a page asked
+// for over plain http is redirected to https and a form is refused, so no
+// sign-in cookie is ever issued without Secure; make dev's plain
+// http://localhost and the health probes are served as they are.
+func TestPlainHTTPGoesToHTTPS(t *testing.T) {
+	dbURL := storetest.NewURL(t)
+	behindRouter := newTestApp(t, appOptions{dbURL: dbURL, env: map[string]string{"OIDC_ISSUER_URL": "https://idp.example.test", "OIDC_CLIENT_ID": "twelve"}})
+	withBase := newTestApp(t, appOptions{dbURL: dbURL, env: map[string]string{"BASE_URL": "https://twelve.example.org"}})
+	httpBase := newTestApp(t, appOptions{dbURL: dbURL, env: map[string]string{"BASE_URL": "http://twelve.example.org"}})
+	tests := []struct {
+		name     string
+		app      *testApp
+		method   string
+		target   string
+		proto    string // X-Forwarded-Proto
+		status   int
+		location string
+	}{
+		{"router, plain http page", behindRouter, "GET", "/lessons/config?x=1", "http", 308, "https://example.com/lessons/config?x=1"},
+		{"router, plain http head", behindRouter, "HEAD", "/", "http", 308, "https://example.com/"},
+		{"router, plain http sign-in", behindRouter, "GET", "/login?next=/me", "http", 308, "https://example.com/login?next=/me"},
+		{"router, plain http form", behindRouter, "POST", "/logout", "http", 403, ""},
+		{"router, plain http health", behindRouter, "GET", "/healthz", "http", 200, ""},
+		{"router, https", behindRouter, "GET", "/", "https", 200, ""},
+		{"make dev, plain http", behindRouter, "GET", "/", "", 200, ""},
+		{"https BASE_URL, plain http page", withBase, "GET", "/me?a=b", "", 308, "https://twelve.example.org/me?a=b"},
+		{"https BASE_URL, router plain http", withBase, "GET", "/", "http", 308, "https://twelve.example.org/"},
+		{"https BASE_URL, plain http readiness", withBase, "GET", "/readyz", "", 200, ""},
+		{"https BASE_URL, https", withBase, "GET", "/", "https", 200, ""},
+		{"http BASE_URL, plain http", httpBase, "GET", "/", "http", 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.target, nil)
+			if tt.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			w := serve(tt.app.e, r)
+			if w.Code != tt.status {
+				t.Fatalf("%s %s = %d, want %d; body:\n%s", tt.method, tt.target, w.Code, tt.status, w.Body)
+			}
+			if got := w.Header().Get("Location"); got != tt.location {
+				t.Errorf("Location = %q, want %q", got, tt.location)
+			}
+			if sc := w.Header().Values("Set-Cookie"); len(sc) > 0 && tt.status != 200 {
+				t.Errorf("set cookies %q over plain http", sc)
+			}
+			if hsts := w.Header().Get("Strict-Transport-Security"); (tt.proto == "https") != (hsts != "") {
+				t.Errorf("Strict-Transport-Security = %q over %q", hsts, tt.proto)
+			}
+		})
+	}
+}
+
+// TestAllowedHosts: with ALLOWED_HOSTS set, a request for any other host
+// gets 421 (the Host header never becomes a sign-in redirect URI); the
+// listed hosts, BASE_URL's, loopback and the health probes are served.
+func TestAllowedHosts(t *testing.T) {
+	dbURL := storetest.NewURL(t)
+	listed := newTestApp(t, appOptions{dbURL: dbURL, env: map[string]string{"ALLOWED_HOSTS": "twelve.example.org, Course.Example.EDU"}})
+	open := newTestApp(t, appOptions{dbURL: dbURL})
+	tests := []struct {
+		name   string
+		app    *testApp
+		host   string
+		path   string
+		status int
+	}{
+		{"listed", listed, "twelve.example.org", "/", 200},
+		{"listed, other case and port", listed, "COURSE.example.edu:443", "/lessons/config", 200},
+		{"not listed", listed, "evil.example", "/", 421},
+		{"not listed, sign-in", listed, "evil.example:8080", "/login?next=/me", 421},
+		{"suffix of a listed one", listed, "x.twelve.example.org", "/", 421},
+		{"localhost", listed, "localhost:8080", "/", 200},
+		{"loopback v4", listed, "127.0.0.1:8080", "/", 200},
+		{"loopback v6", listed, "[::1]:8080", "/", 200},
+		{"health probe", listed, "10.1.2.3:5000", "/healthz", 200},
+		{"unset: any host", open, "evil.example", "/", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", tt.path, nil)
+			r.Host = tt.host
+			w := serve(tt.app.e, r)
+			if w.Code != tt.status {
+				t.Errorf("GET %s for %s = %d, want %d; body:\n%s", tt.path, tt.host, w.Code, tt.status, w.Body)
+			}
+		})
 	}
 }
