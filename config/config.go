@@ -101,7 +101,7 @@ type Setting struct {
 var Settings = []Setting{
 	{Name: "PORT", Default: "8080", Description: "Port to bind; 0 binds any free port, which the start-up log names."},
 	{Name: "DATABASE_URL", Required: true, Secret: true, Description: "PostgreSQL connection URL; TLS is required unless the host is local or sslmode says otherwise."},
-	{Name: "SECRET_KEY", Required: true, Secret: true, Description: "At least 32 bytes; a comma-separated list rotates keys: the first signs, all verify."},
+	{Name: "SECRET_KEY", Required: true, Secret: true, Description: "At least 32 random bytes (openssl rand -hex 32); published and guessable keys are refused; a comma-separated list rotates keys: the first signs, all verify."},
 	{Name: "BASE_URL", Description: "Public origin, e.g. https://x.herokuapp.com; derived per request when unset."},
 	{Name: "ALLOWED_HOSTS", Description: "Comma-separated host names this site answers to (besides BASE_URL's and loopback); other hosts get 421. Any host when unset."},
 	{Name: "OIDC_ISSUER_URL", Description: "OpenID Connect issuer; sign-in is disabled when unset."},
@@ -167,6 +167,10 @@ func Load(getenv func(string) string) (Config, error) {
 			k = strings.TrimSpace(k)
 			if len(k) < 32 {
 				fail("SECRET_KEY must be at least 32 bytes (key %d has %d)", i+1, len(k))
+				continue
+			}
+			if err := checkSecretKey(i+1, k); err != nil {
+				errs = append(errs, err)
 				continue
 			}
 			c.SecretKeys = append(c.SecretKeys, []byte(k))

@@ -10,7 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-const secret = "0123456789abcdef0123456789abcdef"
+// secret is a random key made for these tests, published nowhere a deploy
+// copies from.
+const secret = "9c70db3fe31037cee485e585b282bd9eed1b0dbb3d25acc5ded50275aee9038b"
 
 func env(kv ...string) func(string) string {
 	m := map[string]string{}
