@@ -25,6 +25,9 @@ type Config struct {
 	SecretKeys [][]byte
 	// BaseURL is the public origin, or nil to derive it per request.
 	BaseURL *url.URL
+	// AllowedHosts are the host names (lower case, no port) this site
+	// answers to besides BaseURL's and loopback; empty answers any.
+	AllowedHosts []string
 
 	OIDC OIDC
 	SAML SAML
@@ -104,8 +107,9 @@ type Setting struct {
 var Settings = []Setting{
 	{Name: "PORT", Default: "8080", Description: "Port to bind; 0 binds any free port, which the start-up log names."},
 	{Name: "DATABASE_URL", Required: true, Secret: true, Description: "PostgreSQL connection URL; TLS is required unless the host is local or sslmode says otherwise."},
-	{Name: "SECRET_KEY", Required: true, Secret: true, Description: "At least 32 bytes; a comma-separated list rotates keys: the first signs, all verify."},
+	{Name: "SECRET_KEY", Required: true, Secret: true, Description: "At least 32 random bytes (openssl rand -hex 32); published and guessable keys are refused; a comma-separated list rotates keys: the first signs, all verify."},
 	{Name: "BASE_URL", Description: "Public origin, e.g. https://x.herokuapp.com; derived per request when unset."},
+	{Name: "ALLOWED_HOSTS", Description: "Comma-separated host names this site answers to (besides BASE_URL's and loopback); other hosts get 421. Any host when unset."},
 	{Name: "OIDC_ISSUER_URL", Description: "OpenID Connect issuer; sign-in is disabled when unset."},
 	{Name: "OIDC_CLIENT_ID", Description: "Client ID registered with the provider."},
 	{Name: "OIDC_CLIENT_SECRET", Secret: true, Description: "Client secret registered with the provider."},
@@ -173,6 +177,10 @@ func Load(getenv func(string) string) (Config, error) {
 				fail("SECRET_KEY must be at least 32 bytes (key %d has %d)", i+1, len(k))
 				continue
 			}
+			if err := checkSecretKey(i+1, k); err != nil {
+				errs = append(errs, err)
+				continue
+			}
 			c.SecretKeys = append(c.SecretKeys, []byte(k))
 		}
 	}
@@ -187,6 +195,16 @@ func Load(getenv func(string) string) (Config, error) {
 		default:
 			c.BaseURL = &url.URL{Scheme: u.Scheme, Host: u.Host}
 		}
+	}
+
+	for _, h := range splitList(get("ALLOWED_HOSTS")) {
+		if ip, ok := strings.CutPrefix(h, "["); ok && strings.HasSuffix(ip, "]") {
+			h = strings.TrimSuffix(ip, "]") // an IPv6 address
+		} else if strings.ContainsAny(h, "/@: ") {
+			fail("ALLOWED_HOSTS must be comma-separated host names like twelve.example.org, without scheme, port or path (%q is not one)", h)
+			continue
+		}
+		c.AllowedHosts = append(c.AllowedHosts, strings.ToLower(h))
 	}
 
 	c.OIDC = OIDC{
@@ -209,6 +227,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c.SAML = loadSAML(get, fail)
+	if c.SAML.Enabled() && !c.Given["BASE_URL"] {
+		// The entity id and the audience every assertion must name are made
+		// from it: taken from the Host header, an assertion issued to another
+		// site could be replayed here under that site's host name.
+		fail("BASE_URL must be set when SAML sign-in is on: this site's SAML entity id and audience are made from it")
+	}
 
 	c.InstructorEmails = splitList(get("INSTRUCTOR_EMAILS"))
 	for i, e := range c.InstructorEmails {

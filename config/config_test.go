@@ -10,7 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-const secret = "0123456789abcdef0123456789abcdef"
+// secret is a random key made for these tests, published nowhere a deploy
+// copies from.
+const secret = "9c70db3fe31037cee485e585b282bd9eed1b0dbb3d25acc5ded50275aee9038b"
 
 func env(kv ...string) func(string) string {
 	m := map[string]string{}
@@ -142,6 +144,10 @@ func TestLoadErrors(t *testing.T) {
 		{"idle timeout too short", append(valid, "SESSION_IDLE_TIMEOUT", "10s"), []string{"SESSION_IDLE_TIMEOUT must be at least 1m (got 10s)"}},
 		{"idle past the lifetime", append(valid, "SESSION_IDLE_TIMEOUT", "2h", "SESSION_MAX_LIFETIME", "1h"), []string{"SESSION_IDLE_TIMEOUT (2h0m0s) must not be longer than SESSION_MAX_LIFETIME (1h0m0s)"}},
 		{"lifetime past the seal", append(valid, "SESSION_MAX_LIFETIME", "200h"), []string{"SESSION_MAX_LIFETIME must be at most 168h0m0s (got 200h0m0s)"}},
+
+		{"allowed host as URL", append(valid, "ALLOWED_HOSTS", "ok.example.org,https://x.org"), []string{`ALLOWED_HOSTS must be comma-separated host names like twelve.example.org, without scheme, port or path ("https://x.org" is not one)`}},
+		{"allowed host with port", append(valid, "ALLOWED_HOSTS", "x.org:443"), []string{`ALLOWED_HOSTS must be comma-separated host names`}},
+		{"SAML without BASE_URL", append(valid, "SAML_IDP_METADATA_URL", "https://idp.example.edu/m", "SAML_SP_KEY", "k", "SAML_SP_CERT", "c"), []string{"SAML_SP_KEY must be PEM", "SAML_SP_CERT must be PEM", "BASE_URL must be set when SAML sign-in is on: this site's SAML entity id and audience are made from it"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,6 +165,17 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadAllowedHosts: names are kept lower case, IPv6 without brackets.
+func TestLoadAllowedHosts(t *testing.T) {
+	c, err := Load(env("DATABASE_URL", "postgres://x/y", "SECRET_KEY", secret, "ALLOWED_HOSTS", " Twelve.Example.org, [2001:db8::1] ,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"twelve.example.org", "2001:db8::1"}, c.AllowedHosts); diff != "" {
+		t.Errorf("AllowedHosts (-want +got):\n%s", diff)
 	}
 }
 

@@ -101,7 +101,7 @@ func TestLoadSAMLValues(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := Load(env(append([]string{"DATABASE_URL", "postgres://localhost/twelve", "SECRET_KEY", secret,
-				"SAML_USER_ID_ATTRIBUTE", "urn:oid:1.3.6.1.4.1.5923.1.1.1.6", "SAML_ALLOW_IDP_INITIATED", "true",
+				"BASE_URL", "https://twelve.example.edu", "SAML_USER_ID_ATTRIBUTE", "urn:oid:1.3.6.1.4.1.5923.1.1.1.6", "SAML_ALLOW_IDP_INITIATED", "true",
 				"SAML_GROUPS_ATTRIBUTE", "memberOf"}, tt.env...)...))
 			if err != nil {
 				t.Fatal(err)
@@ -119,8 +119,9 @@ func TestLoadSAMLValues(t *testing.T) {
 
 func TestLoadSAMLErrors(t *testing.T) {
 	pairs(t)
-	valid := []string{"DATABASE_URL", "postgres://localhost/twelve", "SECRET_KEY", secret}
+	valid := []string{"DATABASE_URL", "postgres://localhost/twelve", "SECRET_KEY", secret, "BASE_URL", "https://twelve.example.edu"}
 	on := append(valid, "SAML_IDP_METADATA_URL", "https://idp.example.edu/metadata")
+	on = on[:len(on):len(on)] // each case appends its own
 	tests := []struct {
 		name string
 		env  []string

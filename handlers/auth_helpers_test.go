@@ -126,6 +126,19 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 	for k, v := range o.env {
 		env[k] = v
 	}
+	// The site's address is known before it starts: SAML needs BASE_URL.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A BASE_URL of "https://" alone means the site's address over https
+	// (as behind the router).
+	if (env["SAML_IDP_METADATA_URL"] != "" || env["SAML_IDP_METADATA"] != "") && env["BASE_URL"] == "" {
+		env["BASE_URL"] = "http://"
+	}
+	if scheme, ok := strings.CutSuffix(env["BASE_URL"], "://"); ok {
+		env["BASE_URL"] = scheme + "://" + ln.Addr().String()
+	}
 	var rp *auth.RelyingParty
 	var sp *auth.ServiceProvider
 	app := newTestApp(t, appOptions{dbURL: o.databaseURL, env: env, wire: func(d *Deps) {
@@ -152,7 +165,10 @@ func startSigninSite(t *testing.T, o signinSiteOptions) *signinSite {
 	e.GET("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "signed-in page\n") }, h.requireSignIn)
 	e.POST("/_test/signed-in", func(c *echo.Context) error { return c.String(http.StatusOK, "saved\n") }, h.requireSignIn)
 	e.GET("/_test/instructor", func(c *echo.Context) error { return c.String(http.StatusOK, "instructor page\n") }, h.requireInstructor)
-	srv := httptest.NewServer(e)
+	srv := httptest.NewUnstartedServer(e)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
 	t.Cleanup(srv.Close)
 
 	site := &signinSite{URL: srv.URL, pool: app.pool, store: app.store, signin: rp, saml: sp, logs: app.logs}

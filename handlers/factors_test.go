@@ -231,7 +231,7 @@ func TestNoSettingValueInAnyPage(t *testing.T) {
 	}
 	for _, path := range paths {
 		t.Run(path, func(t *testing.T) {
-			w, _ := app.get(t, path, "Host", "twelve.example.com")
+			w, _ := app.get(t, path, "Host", "twelve.example.com", "X-Forwarded-Proto", "https")
 			body := w.Body.String()
 			for _, s := range secrets {
 				if strings.Contains(body, s) {
@@ -240,7 +240,7 @@ func TestNoSettingValueInAnyPage(t *testing.T) {
 			}
 		})
 	}
-	_, doc := app.get(t, "/factors")
+	_, doc := app.get(t, "/factors", "X-Forwarded-Proto", "https")
 	if got := factValue(t, panels(t, doc)["IV"], "issuer"); got != "https://idp.example.test/realms/course" {
 		t.Errorf("issuer = %q, want the configured issuer", got)
 	}

@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v5"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/store"
@@ -314,10 +316,23 @@ func csvPercent(f float64) string {
 }
 
 // spreadsheetSafe neutralises a cell that a spreadsheet would run as a
-// formula (one starting with = + - @, a tab or a carriage return) by
-// prefixing a single quote, as OWASP advises against CSV injection.
+// formula by prefixing a single quote, as OWASP advises against CSV
+// injection. A formula starts with = + - or @, or with a tab or carriage
+// return; spreadsheets also skip leading spaces and read fullwidth and other
+// compatibility forms (＝, ﹢) as the plain sign, so the sign is looked for
+// after NFKC normalisation and after leading white space and invisible
+// format characters (NBSP, zero-width space, BOM).
 func spreadsheetSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s == "" {
+		return s
+	}
+	if s[0] == '\t' || s[0] == '\r' {
+		return "'" + s
+	}
+	t := strings.TrimLeftFunc(norm.NFKC.String(s), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)
+	})
+	if t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
 		return "'" + s
 	}
 	return s

@@ -168,10 +168,13 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Pre(h.requestID, h.logRequests, middleware.Recover())
 	e.Use(
 		h.securityHeaders,
+		h.checkHost,
+		h.requireHTTPS,
 		middleware.BodyLimit(maxBodyBytes),
 		middleware.ContextTimeout(d.Config.RequestTimeout),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: notPage}),
 		crossOrigin(),
+		textOnly,
 		h.identify,
 	)
 	h.routes(e)

@@ -98,8 +98,13 @@ func (h *Handler) checkIdentity(c *echo.Context, value string, now time.Time) (a
 }
 
 // setIdentity makes id the request's viewer, with the role the settings
-// give now (auth.Policy) and the grant as the cookie last saw it.
+// give now (auth.Policy) and the grant as the cookie last saw it. Every
+// page shows who is signed in, so no answer to a signed-in request may be
+// stored by a browser or a proxy: the next person at a shared computer
+// could page back to it. (Static assets set their own caching afterwards;
+// they name nobody.)
 func (h *Handler) setIdentity(c *echo.Context, id auth.Identity) {
+	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Set(identityKey, &id)
 	c.Set(viewerKey, &views.Viewer{ID: id.UserID, Name: id.Name, Email: id.Email, Instructor: h.roles.Instructor(id, id.Granted)})
 }

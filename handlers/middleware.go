@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -49,11 +51,22 @@ func validRequestID(id string) bool {
 func (h *Handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		start := time.Now()
+		// The connection's own context: later middleware replaces the
+		// request's with one that is cancelled when the handler returns.
+		ctx := c.Request().Context()
 		err := next(c)
-		if err != nil {
+		gone := err != nil && clientWentAway(ctx, c, err)
+		switch {
+		case gone:
+			// Nobody is left to read an answer, and nothing failed here.
+			h.logger.InfoContext(ctx, "client went away", "error", err.Error(), "path", c.Request().URL.Path)
+		case err != nil:
 			h.handleError(c, err)
 		}
 		resp, status := echo.ResolveResponseStatus(c.Response(), nil)
+		if gone {
+			status = statusClientClosed
+		}
 		var size int64
 		if resp != nil {
 			size = resp.Size
@@ -72,6 +85,26 @@ func (h *Handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		h.logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs...)
 		return nil
 	}
+}
+
+// statusClientClosed is the status a request event gives a request whose
+// client closed the connection before the answer was done (nginx's 499):
+// no answer was sent, and it is not a server error.
+const statusClientClosed = 499
+
+// clientWentAway reports whether err only says that the client is gone:
+// the connection's context ctx is cancelled, and err is that cancellation
+// (a query or a render stopped by it) or a write that failed after the
+// answer had started.
+func clientWentAway(ctx context.Context, c *echo.Context, err error) bool {
+	if ctx.Err() == nil {
+		return false
+	}
+	if errors.Is(err, context.Canceled) {
+		return true
+	}
+	resp, _ := echo.UnwrapResponse(c.Response())
+	return resp != nil && resp.Committed
 }
 
 // securityHeaders sets the headers every answer carries. The pages have no
@@ -100,6 +133,8 @@ var staticHeaders = [...]struct {
 	{"X-Content-Type-Options", []string{"nosniff"}},
 	{"X-Frame-Options", []string{"DENY"}},
 	{"Referrer-Policy", []string{"strict-origin-when-cross-origin"}},
+	// Signed-out pages may be kept but must be revalidated; a signed-in
+	// request gets no-store instead (see setIdentity).
 	{"Cache-Control", []string{"private, no-cache"}},
 	// No form-action on purpose: Chrome applies it to the redirects that
 	// follow a form post, and signing out (POST /logout) redirects to the

@@ -141,7 +141,7 @@ func TestSAMLLoginGoesStraightToIdP(t *testing.T) {
 // survive the IdP's cross-site POST: SameSite=None and Secure.
 func TestSAMLCookiesBehindHTTPSRouter(t *testing.T) {
 	idp := startSAMLIDP(t, samlIDPOptions{})
-	site := startSAMLSite(t, idp, nil)
+	site := startSAMLSite(t, idp, map[string]string{"BASE_URL": "https://"})
 	req, err := http.NewRequest(http.MethodGet, site.URL+"/login?next=/", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,17 @@ if [ -z "${DATABASE_URL:-}" ]; then
 	fi
 	export DATABASE_URL=${admin%/postgres*}/twelve
 fi
-export SECRET_KEY=${SECRET_KEY:-dev-only-secret-key-never-use-in-production}
+# A key of this checkout's own, made once and kept in the git-ignored .dev/
+# (a key written in the repository would be known to everyone, and Twelve
+# refuses it), so sign-ins survive a restart of make dev.
+if [ -z "${SECRET_KEY:-}" ]; then
+	if [ ! -s .dev/secret_key ]; then
+		mkdir -p .dev
+		(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >.dev/secret_key)
+	fi
+	SECRET_KEY=$(cat .dev/secret_key)
+fi
+export SECRET_KEY
 export PORT=${PORT:-8080}
 export DEVIDP_ADDR=${DEVIDP_ADDR:-127.0.0.1:5556}
 export OIDC_ISSUER_URL=${OIDC_ISSUER_URL:-http://$DEVIDP_ADDR/oidc}

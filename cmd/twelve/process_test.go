@@ -69,6 +69,8 @@ func TestWebRefusesBadConfig(t *testing.T) {
 		{"short secret", []string{"DATABASE_URL=postgres://localhost/x", "SECRET_KEY=short"}, "twelve: SECRET_KEY must be at least 32 bytes (key 1 has 5)\n"},
 		{"no database", []string{"SECRET_KEY=" + testSecret}, "twelve: DATABASE_URL must be set to a PostgreSQL URL (postgres://user:pass@host:5432/db)\n"},
 		{"no secret", []string{"DATABASE_URL=postgres://localhost/x"}, "twelve: SECRET_KEY must be set to at least 32 bytes (e.g. openssl rand -hex 32)\n"},
+		{"published secret", []string{"DATABASE_URL=postgres://localhost/x", "SECRET_KEY=replace-with-output-of-openssl-rand-hex-32"}, "twelve: SECRET_KEY must be a secret: key 1 is an example published with Twelve's source; generate one with openssl rand -hex 32\n"},
+		{"guessable secret", []string{"DATABASE_URL=postgres://localhost/x", "SECRET_KEY=" + strings.Repeat("password", 5)}, "twelve: SECRET_KEY must be random: key 1 is too easy to guess (about 22 bits, want 80); generate one with openssl rand -hex 32\n"},
 		{"bad port", []string{"DATABASE_URL=postgres://localhost/x", "SECRET_KEY=" + testSecret, "PORT=http"}, "twelve: PORT must be a whole number from 0 to 65535\n"},
 	}
 	for _, tt := range tests {

@@ -174,9 +174,18 @@ func newHTTPServer(cfg config.Config, handler http.Handler, logger *slog.Logger)
 		// Longer than the router's 90 s, so the router, not the dyno, closes
 		// an idle connection and never sends a request down a closing one.
 		IdleTimeout: 120 * time.Second,
-		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Browsers send a few KB of headers, cookies included, and Heroku's
+		// router refuses a header line over 8 KB; net/http's default of 1 MB
+		// only lets a client make each connection hold that much memory.
+		// Larger headers get 431 from net/http before any handler runs.
+		MaxHeaderBytes: maxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 }
+
+// maxHeaderBytes bounds a request's line and headers (net/http allows 4 KB
+// more before it answers 431).
+const maxHeaderBytes = 64 << 10
 
 // listen binds $PORT on every address, IPv4 and IPv6; port 0 binds any
 // free port, which the "listening" event names.

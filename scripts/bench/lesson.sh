@@ -33,7 +33,7 @@ done
 need wrk wrk
 need nginx nginx
 need initdb postgresql
-secret=bench-secret-key-0123456789abcdef0123
+secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 admin=$(bench_cluster)
 db=$(fresh_db "$admin" twelve_bench_lesson)

@@ -30,7 +30,7 @@ done
 pool=${pool:-$clients}
 need initdb postgresql
 pgbench=$(pgbin pgbench)
-secret=bench-secret-key-0123456789abcdef0123
+secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 admin=$(bench_cluster)
 db=$(fresh_db "$admin" twelve_bench_submit)

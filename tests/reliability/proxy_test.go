@@ -47,7 +47,10 @@ func (p *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.URL.Scheme, out.URL.Host = "http", strings.TrimPrefix(p.backends[n], "http://")
 		out.Body = io.NopCloser(bytes.NewReader(body))
 		out.ContentLength = int64(len(body))
-		out.Header.Set("X-Forwarded-Proto", "http")
+		// No X-Forwarded-Proto: this router serves plain http on loopback,
+		// like make dev. A router saying "http" would be sent on to https
+		// (docs/security.md), as Heroku's is for a plain-http client.
+		out.Header.Del("X-Forwarded-Proto")
 		resp, err := p.transport.RoundTrip(out)
 		if isDialError(err) {
 			continue
