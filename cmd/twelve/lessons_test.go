@@ -263,6 +263,14 @@ func TestLessonsQuoteTheCode(t *testing.T) {
 		t.Errorf("DRAIN_TIMEOUT defaults to %s; lesson IX says it is shorter than Heroku's 30 seconds", drain)
 	}
 
+	// What `admin config` prints for a secret, as lesson XI quotes it.
+	var secretShown string
+	for _, s := range config.Show(func(k string) string { return env[k] }) {
+		if s.Name == "SECRET_KEY" {
+			secretShown = s.Value
+		}
+	}
+
 	tests := []struct {
 		file, quote string
 	}{
@@ -273,6 +281,7 @@ func TestLessonsQuoteTheCode(t *testing.T) {
 		{"09-disposability.md", "(`DRAIN_TIMEOUT`, " + def("DRAIN_TIMEOUT") + " by default)"},
 		{"11-logs.md", "| `LOG_LEVEL` | how much to log, `" + def("LOG_LEVEL") + "` by default |"},
 		{"11-logs.md", "| `LOG_FORMAT` | `" + def("LOG_FORMAT") + "` by default;"},
+		{"11-logs.md", `only "` + secretShown + `" for the others`},
 		{"12-admin-processes.md", "synthetic students (" + demoStudentsDefault(t) + " by default)"},
 	}
 	for _, tt := range tests {
