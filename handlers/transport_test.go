@@ -135,7 +135,7 @@ func TestControlCharactersAreRefused(t *testing.T) {
 		}
 	}
 	if textID == "" {
-		t.Fatal("no paper of "+slug+" has a text question")
+		t.Fatal("no paper of " + slug + " has a text question")
 	}
 	answer := func(text string) url.Values {
 		f := rightAnswers(t, q, token)

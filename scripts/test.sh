@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh [go test args] — run the tests against a real PostgreSQL: the
-# server at TEST_DATABASE_URL, else a project-local throwaway cluster that is
-# started here and stopped afterwards if this script started it.
+# server at TEST_DATABASE_URL, else the project-local cluster of scripts/pg.sh
+# (the one `make dev` uses), started here if need be and stopped afterwards if
+# this script started it. Each test gets a fresh database (store/storetest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

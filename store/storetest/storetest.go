@@ -1,6 +1,6 @@
 // Package storetest gives each test its own PostgreSQL database, cloned from
 // a migrated template, on the server named by TEST_DATABASE_URL (which
-// `make test` points at a throwaway cluster).
+// `make test` points at the project-local cluster of scripts/pg.sh).
 package storetest
 
 import (
@@ -34,7 +34,7 @@ func AdminURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("TEST_DATABASE_URL")
 	if u == "" {
-		t.Fatal("TEST_DATABASE_URL is not set: run the tests with `make test`, which starts a throwaway PostgreSQL cluster, or point it at a server where you may create databases")
+		t.Fatal("TEST_DATABASE_URL is not set: run the tests with `make test`, which starts the project-local PostgreSQL cluster, or point it at a server where you may create databases")
 	}
 	return u
 }
