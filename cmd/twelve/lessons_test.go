@@ -77,15 +77,19 @@ var notTwelveSettings = map[string]string{
 	"SIGTERM":           "a signal",
 	"SIGKILL":           "a signal",
 	"UPDATE":            "SQL",
+	"LISTEN":            "SQL",
+	"NOTIFY":            "SQL",
 	"GO_LINKER_SYMBOL":  "the Heroku Go buildpack's setting",
 	"GO_LINKER_VALUE":   "the Heroku Go buildpack's setting",
 	"TEST_DATABASE_URL": "read by store/storetest, for tests only",
 }
 
-// illustrativeFiles are file names lessons mention that are not Twelve's.
+// illustrativeFiles are file names lessons mention that are not Twelve's,
+// or that a command makes on a developer's machine (git-ignored).
 var illustrativeFiles = map[string]bool{
 	"requirements.txt": true, "dev.yaml": true, "staging.yaml": true, "prod.yaml": true,
 	".env": true, ".git": true, ".war": true,
+	".dev/": true, // make dev's generated SECRET_KEY
 }
 
 var (
