@@ -1,8 +1,8 @@
-// +heroku goVersion go1.26
+// +heroku goVersion go1.27
 // +heroku install ./cmd/twelve
 module github.com/twelve-course/twelve
 
-go 1.26.8
+go 1.27.3
 
 require (
 	github.com/a-h/templ v0.3.1100

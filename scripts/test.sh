@@ -3,6 +3,7 @@
 # server at TEST_DATABASE_URL, else a project-local throwaway cluster that is
 # started here and stopped afterwards if this script started it.
 set -euo pipefail
+source "$(dirname "$0")/toolchain.sh"
 cd "$(dirname "$0")/.."
 
 started=""

@@ -8,6 +8,7 @@
 #   scripts/bench/fuzz-all.sh            # 2 minutes per target
 #   FUZZTIME=10s scripts/bench/fuzz-all.sh
 set -euo pipefail
+source "$(dirname "$0")/../toolchain.sh"
 cd "$(dirname "$0")/.."
 fuzztime=${FUZZTIME:-2m}
 log=$(mktemp -d /tmp/twelve-fuzz.XXXXXX)

@@ -2,7 +2,8 @@
 # cluster, the binaries, and processes that are stopped by their PIDs when
 # the script ends. Everything listens on 127.0.0.1 only.
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$root/scripts/toolchain.sh"
 bench_pids=()
 bench_started_db=""
 work=$(mktemp -d /tmp/twelve-bench.XXXXXX)
