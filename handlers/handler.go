@@ -72,6 +72,7 @@ type Handler struct {
 	tokens   *quiz.Signer                   // attempt tokens
 	pending  *seal.Codec[pendingSubmission] // submissions held through a sign-in
 	ids      identityCache
+	limits   limits // request budgets per client address
 }
 
 // newHandler holds d for the routes.
@@ -112,6 +113,7 @@ func newHandler(d Deps) (*Handler, error) {
 		quizzes:  newQuizBook(d.Course.Quizzes(), d.Store),
 		tokens:   tokens,
 		pending:  pending,
+		limits:   newLimits(),
 	}
 	shells, err := h.prerenderLessons()
 	if err != nil {

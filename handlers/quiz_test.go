@@ -80,7 +80,15 @@ func (a *quizApp) get(s *student, path string) *httptest.ResponseRecorder {
 // post sends form as s, with header's name, value pairs; without them it
 // is a request from no browser (neither Sec-Fetch-Site nor Origin).
 func (a *quizApp) post(s *student, path string, form url.Values, header ...string) *httptest.ResponseRecorder {
+	return a.postFrom("", s, path, form, header...)
+}
+
+// postFrom is post from the peer address addr (httptest's default when "").
+func (a *quizApp) postFrom(addr string, s *student, path string, form url.Values, header ...string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	if addr != "" {
+		r.RemoteAddr = addr
+	}
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for i := 0; i+1 < len(header); i += 2 {
 		r.Header.Set(header[i], header[i+1])
