@@ -9,7 +9,7 @@
 #   FUZZTIME=10s scripts/bench/fuzz-all.sh
 set -euo pipefail
 source "$(dirname "$0")/../toolchain.sh"
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 fuzztime=${FUZZTIME:-2m}
 log=$(mktemp -d /tmp/twelve-fuzz.XXXXXX)
 trap 'rm -rf "$log"' EXIT

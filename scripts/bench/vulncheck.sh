@@ -10,7 +10,7 @@
 #   VULNDB=v0.0.0-… scripts/bench/vulncheck.sh
 set -euo pipefail
 source "$(dirname "$0")/../toolchain.sh"
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 vulndb=${VULNDB:-v0.0.0-20261105234957-e22db6528018}
 work=$(mktemp -d /tmp/twelve-vulndb.XXXXXX)
 trap 'rm -rf "$work"' EXIT
