@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
@@ -38,6 +39,8 @@ type Deps struct {
 	Course *content.Course
 	// AdminCommands names the `twelve admin …` commands of this binary.
 	AdminCommands []string
+	// Clock is the time rate limits are counted in; nil means time.Now.
+	Clock func() time.Time
 }
 
 // check reports the dependencies New cannot do without.
@@ -113,7 +116,7 @@ func newHandler(d Deps) (*Handler, error) {
 		quizzes:  newQuizBook(d.Course.Quizzes(), d.Store),
 		tokens:   tokens,
 		pending:  pending,
-		limits:   newLimits(),
+		limits:   newLimits(d.Clock),
 	}
 	shells, err := h.prerenderLessons()
 	if err != nil {

@@ -36,14 +36,19 @@ type quizApp struct {
 }
 
 // newQuizApp is the app on dbURL ("" for a fresh database) serving course
-// (nil for the embedded one), with env over its settings.
-func newQuizApp(t testing.TB, dbURL string, course *content.Course, env map[string]string) *quizApp {
+// (nil for the embedded one), with env over its settings; wire, if given,
+// makes last changes to its dependencies.
+func newQuizApp(t testing.TB, dbURL string, course *content.Course, env map[string]string, wire ...func(*Deps)) *quizApp {
 	t.Helper()
 	vars := map[string]string{"SECRET_KEY": quizTestKey, "INSTRUCTOR_EMAILS": "ines@example.edu"}
 	for k, v := range env {
 		vars[k] = v
 	}
-	a := newTestApp(t, appOptions{dbURL: dbURL, poolSize: 25, course: course, env: vars})
+	o := appOptions{dbURL: dbURL, poolSize: 25, course: course, env: vars}
+	if len(wire) > 0 {
+		o.wire = wire[0]
+	}
+	a := newTestApp(t, o)
 	return &quizApp{t: t, e: a.e, store: a.store, cookie: mustCookies(t, a.cfg.SecretKeys...), dbURL: a.dbURL, logs: a.logs}
 }
 

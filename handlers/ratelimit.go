@@ -41,10 +41,16 @@ type limits struct {
 	// register is for Dynamic Registration and LTI launch endpoints; no
 	// route uses it yet.
 	register *ratelimit.Limiter
+	now      func() time.Time
 }
 
-func newLimits() limits {
+// newLimits makes the budgets, counted in clock's time (time.Now if nil).
+func newLimits(clock func() time.Time) limits {
+	if clock == nil {
+		clock = time.Now
+	}
 	return limits{
+		now:      clock,
 		signIn:   ratelimit.New(signInLimit, maxLimitedClients),
 		submit:   ratelimit.New(submitLimit, maxLimitedClients),
 		register: ratelimit.New(registerLimit, maxLimitedClients),
@@ -60,7 +66,7 @@ func newLimits() limits {
 func (h *Handler) limited(l *ratelimit.Limiter, doing, advice string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
-			ok, wait := l.Allow(ratelimit.ClientKey(c.RealIP()), time.Now())
+			ok, wait := l.Allow(ratelimit.ClientKey(c.RealIP()), h.limits.now())
 			if ok {
 				return next(c)
 			}

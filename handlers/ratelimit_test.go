@@ -5,9 +5,17 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 )
+
+// stopClock stops the time rate limits are counted in, so that no budget
+// refills while a test spends it, however slow the machine.
+func stopClock(d *Deps) {
+	at := time.Now()
+	d.Clock = func() time.Time { return at }
+}
 
 // TestSignInIsRateLimited: one client address gets signInLimit.Burst
 // sign-in requests at once, across /login, /auth/callback and /saml/acs;
@@ -15,7 +23,7 @@ import (
 // another address still signs in. A public peer cannot pick its key with
 // X-Forwarded-For.
 func TestSignInIsRateLimited(t *testing.T) {
-	a := newTestApp(t, appOptions{})
+	a := newTestApp(t, appOptions{wire: stopClock})
 	send := func(method, path, peer, xff string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, path, nil)
 		r.RemoteAddr = peer
@@ -62,7 +70,7 @@ func TestSignInIsRateLimited(t *testing.T) {
 // address, a submit is refused with 429 before anything is read or stored,
 // and the page says the answers are one page back.
 func TestSubmitIsRateLimited(t *testing.T) {
-	a := newQuizApp(t, "", nil, nil)
+	a := newQuizApp(t, "", nil, nil, stopClock)
 	ada := a.signIn("ada", "ada@example.edu")
 	_, token := a.start(ada, "config")
 	answers := rightAnswers(t, courseQuizzes(t)["config"], token)

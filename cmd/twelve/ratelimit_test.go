@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/twelve-course/twelve/store/storetest"
 )
@@ -45,13 +47,19 @@ func TestRateLimitPerClientBehindRouter(t *testing.T) {
 		t.Fatal("2000 sign-in requests from one client were all served")
 	}
 	t.Logf("client %s limited at request %d", flooder, limited)
-	if resp := get("10.9.9.9, 192.0.2.55, " + flooder); resp.StatusCode != http.StatusTooManyRequests {
-		t.Errorf("the limited client with hops of its own in front = %d, want 429", resp.StatusCode)
+	// The budget refills at a few requests a second, so a slow machine may
+	// let one through now and then; a fresh budget would let all through.
+	const tries = 20
+	start, served := time.Now(), 0
+	for i := range tries {
+		if get(fmt.Sprintf("10.9.9.%d, 192.0.2.%d, %s", i, i, flooder)).StatusCode != http.StatusTooManyRequests {
+			served++
+		}
+	}
+	if most := 1 + int(5*time.Since(start).Seconds()); served > most {
+		t.Errorf("with hops of its own in front, the limited client was served %d of %d times, want at most %d (its refill)", served, tries, most)
 	}
 	if resp := get(other); resp.StatusCode == http.StatusTooManyRequests {
 		t.Errorf("another client behind the same router = 429")
-	}
-	if resp := get(flooder); resp.StatusCode != http.StatusTooManyRequests {
-		t.Errorf("the limited client again = %d, want 429", resp.StatusCode)
 	}
 }
