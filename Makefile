@@ -1,6 +1,9 @@
 # Twelve — the two commands a newcomer needs are `make dev` and `make test`.
 SHELL := /bin/bash
 GO    ?= go
+# The Go toolchain is the one go.mod's go line names, fetched once by the go
+# command when this machine's is older (scripts/toolchain.sh says why).
+export GOTOOLCHAIN := go$(shell sed -n 's/^go //p' go.mod)
 # Stamp the VCS revision into the binary (factor I); this machine's go env
 # sets -buildvcs=false, and auto still builds outside a git checkout.
 BUILDFLAGS := -buildvcs=auto -trimpath

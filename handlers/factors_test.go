@@ -86,6 +86,12 @@ func TestFactorsShowLiveValues(t *testing.T) {
 		t.Fatalf("GET /factors = %d, want 200", w.Code)
 	}
 	p := panels(t, doc)
+	// Database facts come from the process's readings shared by every page
+	// (live's TestFactorsFloodCostsTheDatabaseLittle), and the page says
+	// when they were taken.
+	if got := nodeText(doc.one(t, "database-read")); !strings.HasPrefix(got, "at ") || !strings.Contains(got, "reuses what the database said") {
+		t.Errorf("database-read = %q, want when the shared reading was taken", got)
+	}
 	tests := []struct {
 		factor, key string
 		want        string
@@ -165,7 +171,7 @@ func TestLessonPanelIsItsFactor(t *testing.T) {
 	// bounds what a flood of them costs the database (live's
 	// TestLessonFloodCostsTheDatabaseLittle), and say when they were read.
 	_, doc = app.get(t, "/lessons/backing-services")
-	if got := factValue(t, doc.one(t, "factor-panel"), "database-read"); !strings.HasPrefix(got, "at ") || !strings.Contains(got, "lesson pages reuse") {
+	if got := factValue(t, doc.one(t, "factor-panel"), "database-read"); !strings.HasPrefix(got, "at ") || !strings.Contains(got, "reuses what the database said") {
 		t.Errorf("database-read = %q, want when the shared reading was taken", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
@@ -43,6 +44,8 @@ type Deps struct {
 	SignOuts *signout.List
 	// AdminCommands names the `twelve admin …` commands of this binary.
 	AdminCommands []string
+	// Clock is the time rate limits are counted in; nil means time.Now.
+	Clock func() time.Time
 }
 
 // check reports the dependencies New cannot do without.
@@ -79,6 +82,7 @@ type Handler struct {
 	ids      identityCache
 	lifetime auth.Lifetime // idle timeout and absolute lifetime of a sign-in
 	signouts *signout.List // recent sign-outs
+	limits   limits // request budgets per client address
 }
 
 // newHandler holds d for the routes.
@@ -121,6 +125,7 @@ func newHandler(d Deps) (*Handler, error) {
 		pending:  pending,
 		lifetime: auth.Lifetime{Idle: d.Config.SessionIdleTimeout, Max: d.Config.SessionMaxLifetime},
 		signouts: d.SignOuts,
+		limits:   newLimits(d.Clock),
 	}
 	if h.signouts == nil {
 		h.signouts = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})

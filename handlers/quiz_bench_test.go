@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -52,12 +53,21 @@ func BenchmarkSubmitAttempt(b *testing.B) {
 		forms = forms[:len(forms)-1]
 		return f
 	}
+	var n uint32
 	for b.Loop() {
 		b.StopTimer()
 		form := next()
 		b.StartTimer()
-		if w := a.post(&ada, "/lessons/config/quiz", form); w.Code != http.StatusSeeOther {
+		// Each submit from its own address: a benchmark, not a flood from one.
+		if w := a.postFrom(benchAddr(&n), &ada, "/lessons/config/quiz", form); w.Code != http.StatusSeeOther {
 			b.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 	}
+}
+
+// benchAddr is the next peer address of a benchmark's requests, in
+// 198.18.0.0/15, so that they do not spend one client's rate limit.
+func benchAddr(n *uint32) string {
+	*n++
+	return fmt.Sprintf("198.%d.%d.%d:40000", 18+byte(*n>>16)&1, byte(*n>>8), byte(*n))
 }

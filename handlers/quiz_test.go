@@ -36,14 +36,19 @@ type quizApp struct {
 }
 
 // newQuizApp is the app on dbURL ("" for a fresh database) serving course
-// (nil for the embedded one), with env over its settings.
-func newQuizApp(t testing.TB, dbURL string, course *content.Course, env map[string]string) *quizApp {
+// (nil for the embedded one), with env over its settings; wire, if given,
+// makes last changes to its dependencies.
+func newQuizApp(t testing.TB, dbURL string, course *content.Course, env map[string]string, wire ...func(*Deps)) *quizApp {
 	t.Helper()
 	vars := map[string]string{"SECRET_KEY": quizTestKey, "INSTRUCTOR_EMAILS": "ines@example.edu"}
 	for k, v := range env {
 		vars[k] = v
 	}
-	a := newTestApp(t, appOptions{dbURL: dbURL, poolSize: 25, course: course, env: vars})
+	o := appOptions{dbURL: dbURL, poolSize: 25, course: course, env: vars}
+	if len(wire) > 0 {
+		o.wire = wire[0]
+	}
+	a := newTestApp(t, o)
 	return &quizApp{t: t, e: a.e, store: a.store, cookie: mustCookies(t, a.cfg.SecretKeys...), dbURL: a.dbURL, logs: a.logs}
 }
 
@@ -80,7 +85,15 @@ func (a *quizApp) get(s *student, path string) *httptest.ResponseRecorder {
 // post sends form as s, with header's name, value pairs; without them it
 // is a request from no browser (neither Sec-Fetch-Site nor Origin).
 func (a *quizApp) post(s *student, path string, form url.Values, header ...string) *httptest.ResponseRecorder {
+	return a.postFrom("", s, path, form, header...)
+}
+
+// postFrom is post from the peer address addr (httptest's default when "").
+func (a *quizApp) postFrom(addr string, s *student, path string, form url.Values, header ...string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	if addr != "" {
+		r.RemoteAddr = addr
+	}
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for i := 0; i+1 < len(header); i += 2 {
 		r.Header.Set(header[i], header[i+1])

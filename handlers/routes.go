@@ -4,6 +4,10 @@ import "github.com/labstack/echo/v5"
 
 // routes lists every route of the app, top to bottom.
 func (h *Handler) routes(e *echo.Echo) {
+	signIn := h.limited(h.limits.signIn, "sign-ins", "")
+	submit := h.limited(h.limits.submit, "quiz submissions",
+		"Your answers were not submitted: go back one page, where they are still filled in, and submit again.")
+
 	// Course
 	e.GET("/", h.showHome)
 	e.GET("/lessons/:slug", h.showLesson)
@@ -12,7 +16,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	// Quizzes: starting writes nothing unless the quiz is timed or limits
 	// attempts (then the start is recorded once); submitting stores one attempt
 	e.GET("/lessons/:slug/quiz", h.startQuiz, h.requireSignIn)
-	e.POST("/lessons/:slug/quiz", h.submitAttempt)
+	e.POST("/lessons/:slug/quiz", h.submitAttempt, submit)
 	e.GET("/lessons/:slug/quiz/resume", h.resumeAttempt, h.requireSignIn)
 	e.GET("/attempts/:id", h.showAttempt, h.requireSignIn)
 	e.GET("/me", h.showMe, h.requireSignIn)
@@ -25,8 +29,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/instructor/students/:id", h.showStudent, h.requireInstructor)
 
 	// Sign-in (OpenID Connect); identity then travels in a signed cookie
-	e.GET("/login", h.startSignIn)
-	e.GET("/auth/callback", h.finishSignIn)
+	e.GET("/login", h.startSignIn, signIn)
+	e.GET("/auth/callback", h.finishSignIn, signIn)
 	e.GET("/logout", h.confirmSignOut)
 	e.POST("/logout", h.signOut)
 	e.GET("/signed-out", h.showSignedOut)
@@ -34,9 +38,11 @@ func (h *Handler) routes(e *echo.Echo) {
 	// Sign-in (SAML 2.0): this site's metadata, the assertion consumer
 	// (HTTP-POST) and single logout; same identity cookie afterwards
 	e.GET("/saml/metadata", h.showSAMLMetadata)
-	e.POST("/saml/acs", h.finishSAMLSignIn)
+	e.POST("/saml/acs", h.finishSAMLSignIn, signIn)
 	e.GET("/saml/slo", h.finishSAMLSignOut)
 	e.POST("/saml/slo", h.finishSAMLSignOut)
+
+	// Registration and LTI 1.3 (to come) take h.limits.register.
 
 	// Operations
 	e.GET("/healthz", h.healthz)

@@ -13,10 +13,11 @@ import (
 	"github.com/twelve-course/twelve/views"
 )
 
-// dbFactsTTL is how long lesson pages reuse what the database told a live
-// panel: at most one ping, version, migration and formation query per
-// second per process, however busy the lessons are. The panel says how old
-// the reading is. /factors reads everything afresh for each request.
+// dbFactsTTL is how long the live panels reuse what the database told
+// them: at most one ping, version, migration and formation query per
+// second per process, however many lesson pages and /factors pages it
+// serves (a flood of /factors once made every page 20 times slower). The
+// panels say how old the reading is.
 const dbFactsTTL = time.Second
 
 // readings holds the live panels' latest database readings.
@@ -50,14 +51,10 @@ func (c *cached[T]) get(now time.Time, ttl time.Duration, fetch func() (T, error
 }
 
 // read takes a database reading for the panels of r through c, which
-// lends a recent one when r reuses readings (lesson pages). A shared
-// reading runs on a context of its own, so a visitor who goes away cannot
-// spoil it for everyone else.
+// lends a recent one. A shared reading runs on a context of its own, so a
+// visitor who goes away cannot spoil it for everyone else.
 func read[T any](r *request, c *cached[T], fetch func(context.Context) (T, error)) (T, error) {
 	v, at, err := c.get(r.now, dbFactsTTL, func() (T, error) {
-		if !r.reuse {
-			return fetch(r.ctx)
-		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), livePanelTimeout)
 		defer cancel()
 		return fetch(ctx)
@@ -68,14 +65,11 @@ func read[T any](r *request, c *cached[T], fetch func(context.Context) (T, error
 	return v, err
 }
 
-// readAgeFact says when the database facts of a lesson panel were read,
-// which, set beside the panel's "as of" time, is how old they are.
-func (r *request) readAgeFact() (string, bool) {
-	if !r.reuse || r.readAt.IsZero() {
-		return "", false
-	}
-	return fmt.Sprintf("at %s (lesson pages reuse what the database said for up to %s; /factors asks it afresh)",
-		r.readAt.UTC().Format("15:04:05.000 UTC"), dbFactsTTL+time.Second), true
+// readAge says when the database facts shown were read (at), which, set
+// beside the "as of" time of a panel or page, is how old they are.
+func readAge(at time.Time) string {
+	return fmt.Sprintf("at %s (every page of this process reuses what the database said for up to %s)",
+		Time(at), dbFactsTTL+time.Second)
 }
 
 // memoKey is everything a lesson panel depends on besides the process and
@@ -108,7 +102,11 @@ func (p *Panels) Lesson(ctx context.Context, r Request, number int) (facts []byt
 			return m.html, Time(now), nil
 		}
 	}
-	html, err := p.html.facts(p.compute(ctx, r, true, now, number)[0])
+	panels, readAt := p.compute(ctx, r, now, number)
+	if !readAt.IsZero() {
+		panels[0].Facts = append(panels[0].Facts, factText("database-read", "Database facts read", readAge(readAt)))
+	}
+	html, err := p.html.facts(panels[0])
 	if err != nil {
 		return nil, "", fmt.Errorf("live: render panel %d: %w", number, err)
 	}

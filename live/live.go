@@ -127,15 +127,20 @@ func (p *Panels) Frame(number int) views.FactorPanel {
 	}
 }
 
-// Page is the /factors page: all twelve panels, every database fact read
-// afresh for this request.
+// Page is the /factors page: all twelve panels, computed for this
+// request, their database facts from readings at most dbFactsTTL old
+// (shared with every page of the process) and the page says when they
+// were read.
 func (p *Panels) Page(ctx context.Context, r Request) views.FactorsView {
 	numbers := make([]int, len(factors))
 	for i := range numbers {
 		numbers[i] = i + 1
 	}
-	panels := p.compute(ctx, r, false, time.Now(), numbers...)
+	panels, readAt := p.compute(ctx, r, time.Now(), numbers...)
 	v := views.FactorsView{Panels: panels, ComputedAt: panels[0].ComputedAt}
+	if !readAt.IsZero() {
+		v.DatabaseRead = readAge(readAt)
+	}
 	for i := range panels {
 		panels[i].ComputedAt = "" // said once, at the top of the page
 	}

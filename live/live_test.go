@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/net/html"
@@ -211,30 +212,49 @@ func TestNewRequiresCourseAndLogger(t *testing.T) {
 	}
 }
 
-func TestPageReadsTheDatabaseAfresh(t *testing.T) {
-	st := &fakeStore{}
-	p := newPanels(t, st, nil)
-	for i := range 2 {
-		v := p.Page(context.Background(), anonymous)
-		if len(v.Panels) != 12 || !strings.HasSuffix(v.ComputedAt, " UTC") {
-			t.Fatalf("page has %d panels computed at %q, want 12 and a UTC time", len(v.Panels), v.ComputedAt)
-		}
-		for _, panel := range v.Panels {
-			if panel.ComputedAt != "" {
-				t.Errorf("panel %s says its own time %q; the page says it once", panel.Numeral, panel.ComputedAt)
+// TestFactorsFloodCostsTheDatabaseLittle: /factors shares the process's
+// recent database readings with the lesson pages, so however many pages a
+// flood asks for, the database answers at most four questions per
+// dbFactsTTL; each page says once when its readings were taken.
+func TestFactorsFloodCostsTheDatabaseLittle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &fakeStore{}
+		p := newPanels(t, st, nil)
+		const seconds, burstsPerSecond, perBurst = 5, 20, 10
+		start := time.Now()
+		for range seconds * burstsPerSecond {
+			var wg sync.WaitGroup
+			for range perBurst {
+				wg.Go(func() {
+					v := p.Page(context.Background(), anonymous)
+					if len(v.Panels) != 12 || !strings.HasSuffix(v.ComputedAt, " UTC") {
+						t.Errorf("page has %d panels computed at %q, want 12 and a UTC time", len(v.Panels), v.ComputedAt)
+					}
+					if !strings.HasPrefix(v.DatabaseRead, "at ") {
+						t.Errorf("page says its database facts were read %q", v.DatabaseRead)
+					}
+					for _, panel := range v.Panels {
+						if panel.ComputedAt != "" {
+							t.Errorf("panel %s says its own time %q; the page says it once", panel.Numeral, panel.ComputedAt)
+						}
+						for _, f := range panel.Facts {
+							if f.Key == "database-read" {
+								t.Errorf("panel %s says when its readings were taken (%q); the page says it once", panel.Numeral, f.Value)
+							}
+						}
+					}
+				})
 			}
-			for _, f := range panel.Facts {
-				if f.Key == "database-read" {
-					t.Errorf("panel %s says its readings are reused: %q", panel.Numeral, f.Value)
-				}
-			}
+			wg.Wait()
+			time.Sleep(time.Second / burstsPerSecond)
 		}
-		// One ping, version, migration and formation per page, however
-		// many panels show them.
-		if got := [4]int64{st.pings.Load(), st.versions.Load(), st.migrations.Load(), st.formations.Load()}; got != [4]int64{int64(i + 1), int64(i + 1), int64(i + 1), int64(i + 1)} {
-			t.Errorf("after %d pages: pings, versions, migrations, formations = %v, want %d each", i+1, got, i+1)
+		pages := seconds * burstsPerSecond * perBurst
+		elapsed := time.Since(start)
+		most := 4 * (int64(elapsed/dbFactsTTL) + 1)
+		if q := st.queries(); q == 0 || q > most {
+			t.Errorf("%d /factors pages over %s asked the database %d times, want 1 to %d", pages, elapsed, q, most)
 		}
-	}
+	})
 }
 
 func TestPanelsWithoutTheDatabase(t *testing.T) {

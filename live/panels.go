@@ -46,7 +46,7 @@ var factors = [12]factor{
 }
 
 // request computes the panels of one request. Database facts are
-// fetched at most once per request, all within livePanelTimeout.
+// taken at most once per request, from readings at most dbFactsTTL old.
 type request struct {
 	p   *Panels
 	req Request
@@ -65,40 +65,26 @@ type request struct {
 	migration     store.Migration
 	migrationErr  error
 
-	// cache holds the database readings: the process's own for lesson
-	// pages (reuse), which lends readings up to dbFactsTTL old, else one
-	// for this request alone. readAt is when the oldest reading used was
-	// taken.
+	// cache holds the process's database readings, which every page
+	// shares for up to dbFactsTTL (see read). readAt is when the oldest
+	// reading used was taken.
 	cache  *readings
-	reuse  bool
 	readAt time.Time
 }
 
-// compute builds the panels of the given factor numbers (1..12) as of now.
-// With reuse (lesson pages) their database facts may come from the
-// process's recent readings; without, they are read afresh.
-func (pl *Panels) compute(ctx context.Context, req Request, reuse bool, now time.Time, numbers ...int) []views.FactorPanel {
-	r := &request{p: pl, req: req, ctx: ctx, now: now, reuse: reuse}
-	if reuse {
-		r.cache = &pl.readings
-	} else {
-		// Readings for this request alone share one livePanelTimeout; a
-		// shared reading has its own (see read).
-		ctx, cancel := context.WithTimeout(ctx, livePanelTimeout)
-		defer cancel()
-		r.ctx, r.cache = ctx, &readings{}
-	}
+// compute builds the panels of the given factor numbers (1..12) as of now,
+// their database facts from the process's recent readings, and says when
+// the oldest of those was taken (zero when no panel asked the database).
+func (pl *Panels) compute(ctx context.Context, req Request, now time.Time, numbers ...int) ([]views.FactorPanel, time.Time) {
+	r := &request{p: pl, req: req, ctx: ctx, now: now, cache: &pl.readings}
 	panels := make([]views.FactorPanel, 0, len(numbers))
 	for _, n := range numbers {
 		p := pl.Frame(n)
 		p.ComputedAt = Time(r.now)
 		factors[n-1].build(r, &p)
-		if age, ok := r.readAgeFact(); ok {
-			p.Facts = append(p.Facts, factText("database-read", "Database facts read", age))
-		}
 		panels = append(panels, p)
 	}
-	return panels
+	return panels, r.readAt
 }
 
 // reachable pings the database once per request, timing it.

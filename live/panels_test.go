@@ -147,7 +147,7 @@ func TestConfigPanelFollowsTheSettingsGiven(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			panel := newPanels(t, nil, tt.env).compute(context.Background(), anonymous, false, time.Now(), 3)[0]
+			panel := compute1(context.Background(), newPanels(t, nil, tt.env), time.Now(), 3)
 			if cells, ok := row(panel, "INSTRUCTOR_GROUP"); !ok || cells[1] != tt.wantGroup {
 				t.Errorf("INSTRUCTOR_GROUP row = %v, want state %q", cells, tt.wantGroup)
 			}
@@ -168,7 +168,7 @@ func TestIssuerIsShownWithoutItsSecrets(t *testing.T) {
 	p := newPanels(t, nil, map[string]string{
 		"OIDC_ISSUER_URL": "https://user:pw@idp.example.test/realms/course?x=1#f", "OIDC_CLIENT_ID": "c",
 	})
-	panel := p.compute(context.Background(), anonymous, false, time.Now(), 4)[0]
+	panel := compute1(context.Background(), p, time.Now(), 4)
 	if got := fact(t, panel, "issuer"); got != "https://idp.example.test/realms/course" {
 		t.Errorf("issuer = %q, want the issuer without user, query or fragment", got)
 	}
@@ -187,7 +187,7 @@ func TestSAMLIssuer(t *testing.T) {
 	} {
 		p := newPanels(t, nil, nil)
 		p.saml = samlIdP(tt.entityID)
-		if got := fact(t, p.compute(context.Background(), anonymous, false, time.Now(), 10)[0], "issuer"); got != tt.want {
+		if got := fact(t, compute1(context.Background(), p, time.Now(), 10), "issuer"); got != tt.want {
 			t.Errorf("SAML issuer %q shown as %q, want %q", tt.entityID, got, tt.want)
 		}
 	}

@@ -13,6 +13,7 @@
 # Goals: gradebook p95 < 150 ms; statistics page < 1 s; CSV of 100,000 rows
 # < 5 s with memory flat. Not part of `make test`.
 set -euo pipefail
+source "$(dirname "$0")/toolchain.sh"
 cd "$(dirname "$0")/.."
 
 students=${1:-${STUDENTS:-100000}}

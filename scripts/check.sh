@@ -3,6 +3,7 @@
 # change a file, go vet complains, or the committed templ output is stale.
 # Every check runs; the script fails if any did.
 set -euo pipefail
+source "$(dirname "$0")/toolchain.sh"
 cd "$(dirname "$0")/.."
 
 status=0

@@ -4,6 +4,7 @@
 # migrations, then the web process on http://localhost:${PORT:-8080}.
 # Settings already in the environment win over these defaults.
 set -euo pipefail
+source "$(dirname "$0")/toolchain.sh"
 cd "$(dirname "$0")/.."
 
 if [ -z "${DATABASE_URL:-}" ]; then

@@ -18,6 +18,7 @@
 # Heroku's servers) are switched off, and it runs with a temporary HOME and
 # only the variables a dyno would have.
 set -euo pipefail
+source "$(dirname "$0")/toolchain.sh"
 cd "$(dirname "$0")/.."
 root=$(pwd)
 

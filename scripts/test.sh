@@ -4,6 +4,7 @@
 # (the one `make dev` uses), started here if need be and stopped afterwards if
 # this script started it. Each test gets a fresh database (store/storetest).
 set -euo pipefail
+source "$(dirname "$0")/toolchain.sh"
 cd "$(dirname "$0")/.."
 
 started=""

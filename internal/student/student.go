@@ -137,9 +137,20 @@ func (s *Site) Quiz(slug string) *quiz.Quiz { return s.quizzes[slug] }
 // IdentityCookie is the value of the student's identity cookie.
 func (st Student) IdentityCookie() string { return st.cookie }
 
-// Header sets the student's cookie on r.
+// Header makes r the student's: its identity cookie and its own address.
 func (st Student) Header(r *http.Request) {
 	r.AddCookie(&http.Cookie{Name: auth.IdentityCookie, Value: st.cookie})
+	r.Header.Set("X-Forwarded-For", st.Addr())
+}
+
+// Addr is the student's own client address, as a router would report it
+// in X-Forwarded-For (the site believes it from a loopback peer): one
+// address per student in 198.18.0.0/15, the range set aside for
+// benchmarks, so that simulated students are not all one client to the
+// site's rate limits.
+func (st Student) Addr() string {
+	id := uint32(st.ID)
+	return fmt.Sprintf("198.%d.%d.%d", 18+byte(id>>16)&1, byte(id>>8), byte(id))
 }
 
 // StatusError is an unexpected answer from the site.

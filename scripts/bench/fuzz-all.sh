@@ -8,7 +8,8 @@
 #   scripts/bench/fuzz-all.sh            # 2 minutes per target
 #   FUZZTIME=10s scripts/bench/fuzz-all.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/../toolchain.sh"
+cd "$(dirname "$0")/../.."
 fuzztime=${FUZZTIME:-2m}
 log=$(mktemp -d /tmp/twelve-fuzz.XXXXXX)
 trap 'rm -rf "$log"' EXIT

@@ -3,6 +3,7 @@
 # the script ends. Everything listens on 127.0.0.1 only.
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$root/scripts/toolchain.sh"
 bench_pids=()
 work=$(mktemp -d /tmp/twelve-bench.XXXXXX)
 chmod 755 "$work" # nginx's workers run as another user when started as root

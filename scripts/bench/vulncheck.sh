@@ -9,7 +9,8 @@
 #   scripts/bench/vulncheck.sh              # exit status is govulncheck's
 #   VULNDB=v0.0.0-… scripts/bench/vulncheck.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/../toolchain.sh"
+cd "$(dirname "$0")/../.."
 vulndb=${VULNDB:-v0.0.0-20261105234957-e22db6528018}
 work=$(mktemp -d /tmp/twelve-vulndb.XXXXXX)
 trap 'rm -rf "$work"' EXIT
