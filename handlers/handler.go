@@ -82,7 +82,7 @@ type Handler struct {
 	ids      identityCache
 	lifetime auth.Lifetime // idle timeout and absolute lifetime of a sign-in
 	signouts *signout.List // recent sign-outs
-	limits   limits // request budgets per client address
+	limits   limits        // request budgets per client address
 }
 
 // newHandler holds d for the routes.
