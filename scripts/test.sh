@@ -47,7 +47,7 @@ if [ $# -gt 0 ]; then
 fi
 # Every package once; the packages with shared state between goroutines
 # (caches, pools, retriers, concurrent submits) under the race detector.
-race_pkgs=(./store ./handlers ./auth ./quiz ./live ./signout ./internal/backoff)
+race_pkgs=(./store ./handlers ./auth ./quiz ./live ./signout ./internal/backoff ./ratelimit)
 race=()
 for p in "${race_pkgs[@]}"; do [ -d "$p" ] && race+=("$p"); done
 mapfile -t others < <(go list ./... | grep -v -x -F -f <(cd . && go list "${race[@]}"))
