@@ -5,10 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
-	"github.com/twelve-course/twelve/migrations"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/store/storetest"
 )
@@ -19,20 +16,7 @@ import (
 // gradebook rows) equal those SaveAttempt keeps for the same data.
 func TestReportsMigrationBackfills(t *testing.T) {
 	ctx := context.Background()
-	pool, err := store.Open(ctx, storetest.NewEmptyURL(t), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
+	pool, p := migratedTo(t, 1)
 	// The data of bulkFixture, written as the first schema would hold it.
 	students, settings := bulkFixture()
 	for _, sql := range []string{

@@ -4,12 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
-	"github.com/twelve-course/twelve/migrations"
 	"github.com/twelve-course/twelve/store"
-	"github.com/twelve-course/twelve/store/storetest"
 )
 
 // TestInstructorBySettingMigration applies migration 00005 to a database
@@ -18,20 +13,7 @@ import (
 // reports until their next sign-in says otherwise.
 func TestInstructorBySettingMigration(t *testing.T) {
 	ctx := context.Background()
-	pool, err := store.Open(ctx, storetest.NewEmptyURL(t), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 4); err != nil {
-		t.Fatal(err)
-	}
+	pool, p := migratedTo(t, 4)
 	if _, err := pool.Exec(ctx, `INSERT INTO users (issuer, subject, email, name, instructor)
 VALUES ('https://idp.test', 'ines', 'ines@example.edu', 'Ines', true), ('https://idp.test', 'ada', 'ada@example.edu', 'Ada', false)`); err != nil {
 		t.Fatal(err)

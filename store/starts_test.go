@@ -7,10 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
-	"github.com/twelve-course/twelve/migrations"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/store/storetest"
@@ -221,20 +217,7 @@ func TestSubmitChecksTheRecordedStart(t *testing.T) {
 // submitted attempts: they keep counting against the attempt limit.
 func TestAttemptStartsMigration(t *testing.T) {
 	ctx := context.Background()
-	pool, err := store.Open(ctx, storetest.NewEmptyURL(t), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 6); err != nil {
-		t.Fatal(err)
-	}
+	pool, p := migratedTo(t, 6)
 	st := store.New(pool)
 	ada := newUser(t, st, "ada")
 	q := limitedQuiz(2, 0)
