@@ -33,6 +33,24 @@ type Token struct {
 	// No is the attempt's number when its start was recorded; zero when
 	// it was not (a quiz without limits).
 	No int `json:"n,omitzero"`
+
+	// A class's rules for the attempt, resolved at its start (package
+	// classes) and held by the token, so that a change made while the
+	// student is mid-attempt applies to their next attempt, never to this
+	// one. All zero for an attempt of the open course.
+
+	// Class is the class the attempt is taken in; 0 is the open course.
+	Class int64 `json:"c,omitzero"`
+	// Due is when the attempt is due (zero: no due date): a later submit
+	// is late, under Late.
+	Due  time.Time  `json:"du,omitzero"`
+	Late LatePolicy `json:"l,omitzero"`
+	// Close is when submissions stop (zero: never), the student's own
+	// close date when they have one.
+	Close time.Time `json:"cl,omitzero"`
+	// Limit is the attempt limit that applied at the start, extra
+	// attempts included (0: unlimited); only for a class attempt.
+	Limit int `json:"lim,omitzero"`
 }
 
 // Token errors.
