@@ -291,3 +291,29 @@ func TestDeleteUsersFromEmptiesClasses(t *testing.T) {
 		}
 	})
 }
+
+func TestClassRecordOfAStudent(t *testing.T) {
+	ctx := context.Background()
+	st, a, b, inA, _ := classFixture(t)
+	ada := inA[0] // config 0.5, codebase 1
+	as, err := st.ClassAttemptsOf(ctx, a, ada.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(as) != 2 || as[0].Quiz != "codebase" || as[1].Quiz != "config" || as[0].Late || as[0].Penalty != 0 {
+		t.Errorf("ada's attempts in A = %+v, want codebase then config, on time", as)
+	}
+	gs, err := st.ClassGradesOf(ctx, a, ada.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := gs["config"]; g.Grade.Grade != 0.5 || g.Attempts != 1 || len(gs) != 2 {
+		t.Errorf("ada's grades in A = %+v", gs)
+	}
+	if as, _ := st.ClassAttemptsOf(ctx, b, ada.id); len(as) != 0 {
+		t.Errorf("ada has %d attempts in B, a class she is not in", len(as))
+	}
+	if gs, _ := st.ClassGradesOf(ctx, b, ada.id); len(gs) != 0 {
+		t.Errorf("ada has grades in B: %v", gs)
+	}
+}
