@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v5/middleware"
 
 	"github.com/twelve-course/twelve/auth"
+	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/internal/seal"
@@ -46,6 +47,10 @@ type Deps struct {
 	AdminCommands []string
 	// Clock is the time rate limits are counted in; nil means time.Now.
 	Clock func() time.Time
+	// Classes is the process's class directory, kept current by its Run;
+	// nil makes one over Store, loaded once and then only reloaded by
+	// this process's own changes (tests).
+	Classes *classes.Directory
 }
 
 // check reports the dependencies New cannot do without.
@@ -83,6 +88,7 @@ type Handler struct {
 	lifetime auth.Lifetime // idle timeout and absolute lifetime of a sign-in
 	signouts *signout.List // recent sign-outs
 	limits   limits        // request budgets per client address
+	classes  *classes.Directory
 }
 
 // newHandler holds d for the routes.
@@ -126,6 +132,10 @@ func newHandler(d Deps) (*Handler, error) {
 		lifetime: auth.Lifetime{Idle: d.Config.SessionIdleTimeout, Max: d.Config.SessionMaxLifetime},
 		signouts: d.SignOuts,
 		limits:   newLimits(d.Clock),
+		classes:  d.Classes,
+	}
+	if h.classes == nil {
+		h.classes = classes.New(nil, d.Logger) // TODO(integration): over d.Store
 	}
 	if h.signouts == nil {
 		h.signouts = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
