@@ -218,38 +218,30 @@ func (s *Store) CountUsersNotFrom(ctx context.Context, issuer string) (int, erro
 	return n, nil
 }
 
-// notifyMembersClassesSQL announces, on the channel $2, every class with a
-// member from the issuer $1.
-const notifyMembersClassesSQL = `
-SELECT pg_notify($2, c.class_id::text)
-FROM (SELECT DISTINCT m.class_id FROM class_members m JOIN users u ON u.id = m.user_id WHERE u.issuer = $1) AS c`
-
-// DeleteUsersFrom deletes the users of issuer with their attempts, grades
-// and summaries, and their class memberships and class grades (announcing
-// each class that loses members), and returns how many users it deleted.
-// The classes themselves stay (see DeleteEmptyClasses).
+// DeleteUsersFrom deletes the users of issuer with their attempts, grades,
+// class memberships and summaries, and returns how many users it deleted.
+// Every class is announced changed (its members may have gone).
 func (s *Store) DeleteUsersFrom(ctx context.Context, issuer string) (int64, error) {
 	var deleted int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_notify('`+ClassChannel+`', id::text) FROM classes`); err != nil {
+			return err
+		}
 		var total int64
 		if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE issuer = $1) FROM users`, issuer).Scan(&total, &deleted); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, notifyMembersClassesSQL, issuer, ClassChannel); err != nil {
-			return err
-		}
 		if total == deleted {
 			// Everyone is the issuer's: emptying the tables beats deleting
-			// millions of rows one by one. Every table that refers to users
-			// must be in the list, or TRUNCATE refuses.
+			// millions of rows one by one.
 			_, err := tx.Exec(ctx, `TRUNCATE attempt_items, responses, grades, attempts, attempt_starts, gradebook,
-				accommodations, class_gradebook, class_grades, class_members, users`)
+    class_grades, class_gradebook, accommodations, class_members, users`)
 			return err
 		}
 		for _, sql := range []string{
 			`DELETE FROM attempts WHERE user_id IN (SELECT id FROM users WHERE issuer = $1)`, // responses, attempt_items cascade
 			`DELETE FROM grades WHERE user_id IN (SELECT id FROM users WHERE issuer = $1)`,
-			`DELETE FROM users WHERE issuer = $1`, // gradebook, attempt_starts, class_* cascade
+			`DELETE FROM users WHERE issuer = $1`, // gradebook, attempt_starts, class members and grades cascade
 		} {
 			if _, err := tx.Exec(ctx, sql, issuer); err != nil {
 				return err
