@@ -200,8 +200,21 @@ func (s *Store) CountStudents(ctx context.Context, filter string, upTo int) (int
 // vague filter need not read everyone.
 func (s *Store) CountStudentsIn(ctx context.Context, class int64, filter string, upTo int) (int, error) {
 	from, where, args := gradebookScope(class)
-	if class == 0 {
+	switch {
+	case class == 0:
 		from = `FROM users u` // every user has a gradebook row
+	case filter == "":
+		// The class's rows alone: an index-only scan of its part of the
+		// primary key, where a join with users would hash them all.
+		from = `FROM class_gradebook gb`
+	default:
+		// Each of the class's students looked up in turn (OFFSET 0 keeps
+		// the planner from turning this into a join), so a count costs at
+		// most the class's size and a vague filter stops at upTo. As a
+		// join, a vague filter's LIMIT made the planner merge the class
+		// with users in id order: 0.3 s for a class whose students signed
+		// up last (docs/PERFORMANCE.md, Classes).
+		from = `FROM class_gradebook gb CROSS JOIN LATERAL (SELECT u.name, u.email FROM users u WHERE u.id = gb.user_id OFFSET 0) u`
 	}
 	if filter != "" {
 		args = append(args, likePattern(filter))
