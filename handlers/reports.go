@@ -138,6 +138,9 @@ func (h *Handler) studentPage(c *echo.Context, scope reportScope) error {
 		if q, ok := h.quizzes.Current(l.Slug); ok {
 			sl.Method = string(q.Settings.Grading)
 		}
+		if set, ok := h.classes.Setting(scope.class, l.Slug); ok && scope.class != 0 && set.Grading != nil {
+			sl.Method = string(*set.Grading) // the class's own
+		}
 		if g, ok := grades[l.Slug]; ok {
 			sl.Grade, sl.Passed = percent(g.Grade), g.Passed
 			if g.Passed {

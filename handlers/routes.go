@@ -28,6 +28,14 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/instructor/quizzes/:slug", h.showQuizStatistics, h.requireInstructor)
 	e.GET("/instructor/students/:id", h.showStudent, h.requireInstructor)
 
+	// A class's reports: the pages above over one class, for course staff
+	// and the class's instructors and TAs
+	classReader := h.requireClass(readClass)
+	e.GET("/instructor/classes/:slug/gradebook", h.showClassGradebook, classReader)
+	e.GET("/instructor/classes/:slug/gradebook.csv", h.exportClassGradebook, classReader)
+	e.GET("/instructor/classes/:slug/quizzes/:quiz", h.showClassQuizStatistics, classReader)
+	e.GET("/instructor/classes/:slug/students/:id", h.showClassStudent, classReader)
+
 	// Sign-in (OpenID Connect); identity then travels in a signed cookie
 	e.GET("/login", h.startSignIn, signIn)
 	e.GET("/auth/callback", h.finishSignIn, signIn)
