@@ -111,7 +111,7 @@ func TestClassGradebookReadsOneClass(t *testing.T) {
 		if diff := cmp.Diff([]int64{inA[0].id, inA[1].id, inA[7].id}, ids2(page.Rows)); diff != "" {
 			t.Errorf("class A filtered by AD (-want +got):\n%s", diff)
 		}
-		for _, c := range []struct {
+		counts := []struct {
 			class  int64
 			filter string
 			upTo   int
@@ -123,9 +123,17 @@ func TestClassGradebookReadsOneClass(t *testing.T) {
 			{b, "ad", 0, 1},
 			{b, "", 0, 2},
 			{0, "ad", 0, 5}, // the course: three in A, one in B, one in none
-		} {
-			if n, err := st.CountStudentsIn(ctx, c.class, c.filter, c.upTo); err != nil || n != c.want {
-				t.Errorf("CountStudentsIn(%d, %q, %d) = %d, %v; want %d", c.class, c.filter, c.upTo, n, err, c.want)
+			{a, "example.edu", 0, len(inA)},
+			{a, "example.edu", 4, 4},
+			{a, "zz", 0, 0},
+		}
+		// Both ways of counting a class's matches: few users match, or many.
+		for _, few := range []int{2000, 2} {
+			defer store.SetFewMatches(few)()
+			for _, c := range counts {
+				if n, err := st.CountStudentsIn(ctx, c.class, c.filter, c.upTo); err != nil || n != c.want {
+					t.Errorf("few=%d: CountStudentsIn(%d, %q, %d) = %d, %v; want %d", few, c.class, c.filter, c.upTo, n, err, c.want)
+				}
 			}
 		}
 	})
