@@ -109,7 +109,14 @@ func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage,
 		args = append(args, v, cur.UserID)
 		where = append(where, fmt.Sprintf("(%s, %s) %s ($%d, $%d)", expr, id, op, len(args)-1, len(args)))
 	}
-	if q.Filter != "" {
+	switch {
+	case q.Filter != "" && q.Class != 0:
+		cond, _, err := s.classFilter(ctx, q.Filter, &args)
+		if err != nil {
+			return GradebookPage{}, opError("gradebook", err)
+		}
+		where = append(where, cond)
+	case q.Filter != "":
 		args = append(args, likePattern(q.Filter))
 		where = append(where, fmt.Sprintf(searchSQL, len(args)))
 	}
@@ -207,10 +214,19 @@ func (s *Store) CountStudentsIn(ctx context.Context, class int64, filter string,
 		// The class's rows alone: an index-only scan of its part of the
 		// primary key, where a join with users would hash them all.
 		from = `FROM class_gradebook gb`
-	default:
-		return s.countClassMatches(ctx, class, filter, upTo)
 	}
-	if filter != "" {
+	switch {
+	case filter != "" && class != 0:
+		cond, few, err := s.classFilter(ctx, filter, &args)
+		if err != nil {
+			return 0, opError("count students", err)
+		}
+		from = classLookupFrom
+		if few {
+			from = `FROM class_gradebook gb`
+		}
+		where = append(where, cond)
+	case filter != "":
 		args = append(args, likePattern(filter))
 		where = append(where, fmt.Sprintf(searchSQL, len(args)))
 	}
@@ -221,41 +237,6 @@ func (s *Store) CountStudentsIn(ctx context.Context, class int64, filter string,
 	var n int
 	args = append([]any{pgx.QueryExecModeExec}, args...)
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (`+sql+`) AS matches`, args...).Scan(&n); err != nil {
-		return 0, opError("count students", err)
-	}
-	return n, nil
-}
-
-// fewMatches is how many users a filter may match and still count as
-// selective (see countClassMatchesSQL); a variable for tests.
-var fewMatches = 2000
-
-// countClassMatchesSQL counts a class's students ($1) whose name or email
-// match a pattern ($2), up to %[1]s. A class's students are often
-// neighbours in users (they joined together), which misleads the planner:
-// joined with users, a vague pattern and a LIMIT made it walk users in id
-// order until it met the class (0.3 s for the 20,000 who signed up last).
-// So the statement decides: when few users match at all (a trigram index
-// scan), it looks those up in the class; else it looks the class's
-// students up one by one (OFFSET 0 keeps that from becoming a join), which
-// costs at most the class's size and stops at the limit.
-const countClassMatchesSQL = `
-WITH few AS MATERIALIZED (SELECT u.id FROM users u WHERE ` + `lower(u.name || E'\n' || u.email) LIKE lower($2)` + ` LIMIT %[2]d)
-SELECT CASE WHEN (SELECT count(*) FROM few) < %[2]d
-THEN (SELECT count(*) FROM (SELECT 1 FROM few JOIN class_gradebook gb ON gb.class_id = $1 AND gb.user_id = few.id %[1]s) m)
-ELSE (SELECT count(*) FROM (
-    SELECT 1 FROM class_gradebook gb
-    CROSS JOIN LATERAL (SELECT u.name, u.email FROM users u WHERE u.id = gb.user_id OFFSET 0) u
-    WHERE gb.class_id = $1 AND ` + `lower(u.name || E'\n' || u.email) LIKE lower($2)` + ` %[1]s) m)
-END`
-
-func (s *Store) countClassMatches(ctx context.Context, class int64, filter string, upTo int) (int, error) {
-	limit := ""
-	if upTo > 0 {
-		limit = "LIMIT " + strconv.Itoa(upTo)
-	}
-	var n int
-	if err := s.pool.QueryRow(ctx, fmt.Sprintf(countClassMatchesSQL, limit, fewMatches), pgx.QueryExecModeExec, class, likePattern(filter)).Scan(&n); err != nil {
 		return 0, opError("count students", err)
 	}
 	return n, nil
