@@ -34,7 +34,9 @@ const classLookupFrom = `FROM class_gradebook gb CROSS JOIN LATERAL (SELECT u.id
 // which a page applies in the order of its sort index and a count to each
 // student by classLookupFrom.
 func (s *Store) classFilter(ctx context.Context, filter string, args *[]any) (cond string, few bool, err error) {
-	rows, _ := s.pool.Query(ctx, filterMatchesSQL, likePattern(filter), fewMatches)
+	// Planned for this very pattern: how many users it matches decides
+	// between the trigram index and reading users until enough match.
+	rows, _ := s.pool.Query(ctx, filterMatchesSQL, pgx.QueryExecModeExec, likePattern(filter), fewMatches)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return "", false, err
