@@ -184,7 +184,14 @@ BEGIN
     INSERT INTO class_gradebook (class_id, user_id)
     SELECT class_id, user_id FROM changed_members WHERE role = 'student'
     ON CONFLICT (class_id, user_id) DO NOTHING;
-    FOR c, ids IN SELECT class_id, array_agg(user_id) FROM changed_members WHERE role = 'student' GROUP BY class_id LOOP
+    -- Only a student with class grades (one who rejoins) has more than
+    -- a blank row to show.
+    FOR c, ids IN
+        SELECT m.class_id, array_agg(m.user_id) FROM changed_members m
+        WHERE m.role = 'student'
+          AND EXISTS (SELECT 1 FROM class_grades g WHERE g.class_id = m.class_id AND g.user_id = m.user_id)
+        GROUP BY m.class_id
+    LOOP
         PERFORM refresh_class_gradebook(c, ids);
     END LOOP;
     RETURN NULL;

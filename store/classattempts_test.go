@@ -135,6 +135,32 @@ func TestSaveAttemptInClasses(t *testing.T) {
 	if g, n := classGradebookRow(t, st, a.ID, bob); g != nil || n != 0 {
 		t.Errorf("bob's row changed with ada's attempts: %v, %d", g, n)
 	}
+	// Made staff, ada leaves the class gradebook; a student again, or
+	// back after leaving, she has her class grade there again.
+	if _, err := st.AddMember(ctx, a.ID, ada, store.RoleTA, store.ViaStaff); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, st, `SELECT count(*) FROM class_gradebook WHERE class_id = $1 AND user_id = $2`, a.ID, ada); n != 0 {
+		t.Errorf("a TA keeps a class gradebook row")
+	}
+	if _, err := st.AddMember(ctx, a.ID, ada, store.RoleStudent, store.ViaStaff); err != nil {
+		t.Fatal(err)
+	}
+	if g, n := classGradebookRow(t, st, a.ID, ada); g == nil || !near(*g, 0.5) || n != 1 {
+		t.Errorf("student again: config %v, %d attempted; want 0.5, 1", g, n)
+	}
+	if err := st.RemoveMember(ctx, a.ID, ada); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetJoinCode(ctx, a.ID, codeA); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.JoinClass(ctx, codeA, ada); err != nil {
+		t.Fatal(err)
+	}
+	if g, n := classGradebookRow(t, st, a.ID, ada); g == nil || !near(*g, 0.5) || n != 1 {
+		t.Errorf("rejoined: config %v, %d attempted; want 0.5, 1", g, n)
+	}
 }
 
 func classStart(user int64, q *quiz.Quiz, class int64, due time.Time, now time.Time) store.NewStart {
