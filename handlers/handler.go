@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -135,7 +136,10 @@ func newHandler(d Deps) (*Handler, error) {
 		classes:  d.Classes,
 	}
 	if h.classes == nil {
-		h.classes = classes.New(nil, d.Logger) // TODO(integration): over d.Store
+		h.classes = classes.New(classes.FromStore(d.Store), d.Logger)
+		if err := h.classes.Load(context.Background()); err != nil {
+			return nil, fmt.Errorf("handlers: load classes: %w", err)
+		}
 	}
 	if h.signouts == nil {
 		h.signouts = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
