@@ -140,12 +140,6 @@ func (h *Handler) beginAttempt(c *echo.Context, q *quiz.Quiz, rules classes.Rule
 	}
 	if created {
 		h.logger.InfoContext(ctx, "attempt started", "attempt_id", tok.AttemptID, "quiz", q.Slug, "user_id", userID, "attempt_no", tok.No, "class_id", rules.Class)
-	} else if rules.Class != 0 {
-		// An open start read back from its record: the record keeps the
-		// deadline; the class's dates and policy are put back on.
-		deadline := tok.Deadline
-		tok = rules.Token(tok)
-		tok.Deadline = deadline
 	}
 	return tok, nil
 }
@@ -291,6 +285,7 @@ func newAttempt(tok quiz.Token, version *quiz.Quiz, r quiz.Result) (store.NewAtt
 		VersionBody: body,
 		StartNo:     tok.No,
 		Deadline:    tok.Deadline,
+		Rules:       store.RulesOf(tok),
 	}
 	for i, it := range r.Items {
 		answer, err := json.Marshal(it.Answer)
