@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,54 +12,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/store"
 )
-
-// dbClasses is a class directory's source read straight from the tables,
-// without notifications: a test loads the directory once it has written.
-type dbClasses struct{ st *store.Store }
-
-func (s dbClasses) LoadClasses(ctx context.Context) ([]store.ClassSnapshot, error) {
-	rows, _ := s.st.Pool().Query(ctx, `SELECT id, slug, name FROM classes ORDER BY id`)
-	var out []store.ClassSnapshot
-	var c store.Class
-	if _, err := pgx.ForEachRow(rows, []any{&c.ID, &c.Slug, &c.Name}, func() error {
-		out = append(out, store.ClassSnapshot{Class: c})
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		rows, _ := s.st.Pool().Query(ctx, `SELECT class_id, user_id, role, via FROM class_members WHERE class_id = $1`, out[i].Class.ID)
-		var m store.Member
-		if _, err := pgx.ForEachRow(rows, []any{&m.ClassID, &m.UserID, &m.Role, &m.Via}, func() error {
-			out[i].Members = append(out[i].Members, m)
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func (s dbClasses) LoadClass(ctx context.Context, id int64) (store.ClassSnapshot, error) {
-	all, err := s.LoadClasses(ctx)
-	for _, c := range all {
-		if c.Class.ID == id {
-			return c, err
-		}
-	}
-	return store.ClassSnapshot{}, store.ErrNotFound
-}
-
-func (dbClasses) Listen(context.Context) (classes.Listener, error) {
-	return nil, errors.New("the test directory does not listen")
-}
 
 // classReportsApp is two classes, sec-a and sec-b, with attempts in each
 // and in the open course; course staff ines; tara a TA of sec-a, ivan an
@@ -78,7 +35,7 @@ func newClassReportsApp(t *testing.T) *classReportsApp {
 	ctx := context.Background()
 	var dir *classes.Directory
 	a := &classReportsApp{quizApp: newQuizApp(t, "", nil, nil, func(d *Deps) {
-		dir = classes.New(dbClasses{store.New(d.Store.Pool())}, slog.New(slog.DiscardHandler))
+		dir = classes.New(classes.FromStore(d.Store), slog.New(slog.DiscardHandler))
 		d.Classes = dir
 	})}
 	st := a.store

@@ -90,43 +90,27 @@ func (h *Handler) studentPage(c *echo.Context, scope reportScope) error {
 	if err != nil {
 		return err
 	}
-	type record struct {
-		attempt store.Attempt
-		late    bool
-		penalty float64
-	}
-	byQuiz := map[string][]record{}
-	grades := map[string]store.Grade{}
-	n := 0
+	var attempts []store.Attempt
+	var grades map[string]store.Grade
 	if scope.class == 0 {
-		attempts, err := h.store.AttemptsOf(ctx, id, "")
-		if err != nil {
-			return err
+		attempts, err = h.store.AttemptsOf(ctx, id, "")
+		if err == nil {
+			grades, err = h.store.GradesOf(ctx, id)
 		}
-		if grades, err = h.store.GradesOf(ctx, id); err != nil {
-			return err
-		}
-		for _, a := range attempts {
-			byQuiz[a.Quiz] = append(byQuiz[a.Quiz], record{attempt: a})
-		}
-		n = len(attempts)
 	} else {
-		attempts, err := h.store.ClassAttemptsOf(ctx, scope.class, id)
-		if err != nil {
-			return err
+		attempts, err = h.store.ClassAttemptsOf(ctx, scope.class, id)
+		if err == nil {
+			grades, err = h.store.ClassGradesOf(ctx, scope.class, id)
 		}
-		classGrades, err := h.store.ClassGradesOf(ctx, scope.class, id)
-		if err != nil {
-			return err
-		}
-		for slug, g := range classGrades {
-			grades[slug] = g.Grade
-		}
-		for _, a := range attempts {
-			byQuiz[a.Quiz] = append(byQuiz[a.Quiz], record{attempt: a.Attempt, late: a.Late, penalty: a.Penalty})
-		}
-		n = len(attempts)
 	}
+	if err != nil {
+		return err
+	}
+	byQuiz := map[string][]store.Attempt{}
+	for _, a := range attempts {
+		byQuiz[a.Quiz] = append(byQuiz[a.Quiz], a)
+	}
+	n := len(attempts)
 	v := views.StudentView{
 		Scope: scope.view,
 		Name:  orUnnamed(u.Name), Email: u.Email, Since: u.CreatedAt.UTC().Format("2 Jan 2006"),
@@ -147,8 +131,7 @@ func (h *Handler) studentPage(c *echo.Context, scope reportScope) error {
 				passes++
 			}
 		}
-		for _, r := range byQuiz[l.Slug] {
-			a := r.attempt
+		for _, a := range byQuiz[l.Slug] {
 			sa := views.StudentAttempt{
 				ReviewURL: "/attempts/" + a.ID, No: strconv.Itoa(a.AttemptNo),
 				Score:     num(a.Score) + " / " + num(a.MaxScore) + " (" + percent(a.Fraction()) + ")",
@@ -156,9 +139,9 @@ func (h *Handler) studentPage(c *echo.Context, scope reportScope) error {
 				Submitted: a.SubmittedAt.UTC().Format("2 Jan 2006, 15:04 UTC"),
 			}
 			switch {
-			case r.late && r.penalty > 0:
-				sa.Late = "late, −" + percent(r.penalty)
-			case r.late:
+			case a.Late && a.Penalty > 0:
+				sa.Late = "late, −" + percent(a.Penalty)
+			case a.Late:
 				sa.Late = "late"
 			}
 			sl.Attempts = append(sl.Attempts, sa)

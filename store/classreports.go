@@ -49,54 +49,20 @@ func (s *Store) classFilter(ctx context.Context, filter string, args *[]any) (co
 	return fmt.Sprintf(searchSQL, len(*args)), false, nil
 }
 
-// ClassAttempt is an attempt taken in a class, with what its due date made
-// of it.
-type ClassAttempt struct {
-	Attempt
-	Late bool `db:"late"`
-	// Penalty is the fraction of the attempt's grade taken off for lateness.
-	Penalty float64 `db:"penalty"`
-}
-
-const classAttemptsOfSQL = `SELECT ` + attemptColumns + `, late, penalty FROM attempts
+const classAttemptsOfSQL = `SELECT ` + attemptColumns + ` FROM attempts
 WHERE user_id = $1 AND class_id = $2 ORDER BY quiz, attempt_no`
 
-// ClassAttemptsOf lists a student's attempts taken in a class, oldest first
-// within each quiz.
-func (s *Store) ClassAttemptsOf(ctx context.Context, class, userID int64) ([]ClassAttempt, error) {
+// ClassAttemptsOf lists a student's attempts taken in a class (class 0: in
+// the open course), by quiz and attempt number. Their grades in it are
+// ClassGradesOf's.
+func (s *Store) ClassAttemptsOf(ctx context.Context, class, userID int64) ([]Attempt, error) {
 	rows, err := s.pool.Query(ctx, classAttemptsOfSQL, userID, class)
 	if err != nil {
 		return nil, opError("class attempts of user", err)
 	}
-	as, err := pgx.CollectRows(rows, pgx.RowToStructByName[ClassAttempt])
+	as, err := pgx.CollectRows(rows, pgx.RowToStructByName[Attempt])
 	if err != nil {
 		return nil, opError("class attempts of user", err)
 	}
 	return as, nil
-}
-
-// ClassGrade is a student's grade for one quiz in a class, by the class's
-// rules.
-type ClassGrade struct {
-	Grade
-	Late bool `db:"late"`
-}
-
-const classGradesOfSQL = `SELECT quiz, attempts, grade, passed, late FROM class_grades WHERE class_id = $1 AND user_id = $2`
-
-// ClassGradesOf returns a student's grades in a class by quiz slug.
-func (s *Store) ClassGradesOf(ctx context.Context, class, userID int64) (map[string]ClassGrade, error) {
-	rows, err := s.pool.Query(ctx, classGradesOfSQL, class, userID)
-	if err != nil {
-		return nil, opError("class grades of user", err)
-	}
-	gs, err := pgx.CollectRows(rows, pgx.RowToStructByName[ClassGrade])
-	if err != nil {
-		return nil, opError("class grades of user", err)
-	}
-	out := make(map[string]ClassGrade, len(gs))
-	for _, g := range gs {
-		out[g.Quiz] = g
-	}
-	return out, nil
 }

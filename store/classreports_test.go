@@ -248,7 +248,9 @@ WHERE g.user_id IN (SELECT user_id FROM class_members)
 		t.Fatalf("%d class gradebook rows, want one per student member", len(loaded))
 	}
 	for _, c := range []int64{a, b} {
-		if _, err := st.Pool().Exec(ctx, `SELECT refresh_class_gradebook($1, ARRAY(SELECT user_id FROM class_members WHERE class_id = $1))`, c); err != nil {
+		// Those with class grades: a joiner without any keeps the blank row
+		// the member trigger gives them, as refresh would fill with NULLs.
+		if _, err := st.Pool().Exec(ctx, `SELECT refresh_class_gradebook($1, ARRAY(SELECT DISTINCT user_id FROM class_grades WHERE class_id = $1))`, c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -323,7 +325,7 @@ func TestClassRecordOfAStudent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := gs["config"]; g.Grade.Grade != 0.5 || g.Attempts != 1 || len(gs) != 2 {
+	if g := gs["config"]; g.Grade != 0.5 || g.Attempts != 1 || len(gs) != 2 {
 		t.Errorf("ada's grades in A = %+v", gs)
 	}
 	if as, _ := st.ClassAttemptsOf(ctx, b, ada.id); len(as) != 0 {
