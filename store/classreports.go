@@ -13,40 +13,60 @@ import (
 // attempts taken in it (attempts.class_id). Below: how a class's gradebook
 // filters, and one student's record in a class, for its drill-down page.
 
-// fewMatches is how many users a filter may match and still be looked up
-// by them (see classFilter); a variable for tests.
-var fewMatches = 5000
+// smallClass is how many students a class may have and still be filtered
+// by looking each up; fewMatches how many users a filter may match and
+// still be looked up by them (see classFilter). Variables for tests.
+var (
+	smallClass = 2000
+	fewMatches = 5000
+)
 
-const filterMatchesSQL = `SELECT u.id FROM users u WHERE lower(u.name || E'\n' || u.email) LIKE lower($1) LIMIT $2`
+// classFilterSQL decides how to filter a class ($1) by a pattern ($2):
+// NULL for a class of fewer than $3 students, else the ids of the users
+// that match, up to $4 of them.
+const classFilterSQL = `
+SELECT CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM class_gradebook WHERE class_id = $1 LIMIT $3) AS c) < $3 THEN NULL
+ELSE ARRAY(SELECT u.id FROM users u WHERE lower(u.name || E'\n' || u.email) LIKE lower($2) LIMIT $4) END`
 
 // classLookupFrom reads a class's rows with each student's user looked up
 // in turn (OFFSET 0 keeps the planner from making it a join): a scan costs
 // at most the class's size, and stops at a LIMIT.
 const classLookupFrom = `FROM class_gradebook gb CROSS JOIN LATERAL (SELECT u.id, u.name, u.email FROM users u WHERE u.id = gb.user_id OFFSET 0) u`
 
-// classFilter is the condition that applies a name or email filter to a
-// class's gradebook rows, its arguments appended to args. A class's
-// students are often neighbours among users (they joined together), which
-// misleads the planner: it walked users by name or id until it met the
-// class, 0.3–0.5 s for the 20,000 who signed up last. So when the filter
-// matches fewer than fewMatches users (a trigram index scan finds them),
-// the condition names them, and few is true; else it is the filter itself,
-// which a page applies in the order of its sort index and a count to each
-// student by classLookupFrom.
-func (s *Store) classFilter(ctx context.Context, filter string, args *[]any) (cond string, few bool, err error) {
+// classFilter is how a class's gradebook (page, or count when count) takes
+// a name or email filter: the FROM clause and the condition, its argument
+// appended to args. A class's students are often neighbours among users
+// (they joined together), which misleads the planner: joined with users,
+// it walked users by name or id until it met the class, 0.3–0.5 s for the
+// 20,000 who signed up last. So:
+//   - a small class looks each student up (classLookupFrom) and filters;
+//   - else, when the filter matches fewer than fewMatches users (found by
+//     the trigram index), the condition names them;
+//   - else the filter is dense: a page walks its sort index as the course's
+//     does, and a count looks each student up, stopping at its limit.
+func (s *Store) classFilter(ctx context.Context, class int64, filter string, count bool, args *[]any) (from, cond string, err error) {
 	// Planned for this very pattern: how many users it matches decides
 	// between the trigram index and reading users until enough match.
-	rows, _ := s.pool.Query(ctx, filterMatchesSQL, pgx.QueryExecModeExec, likePattern(filter), fewMatches)
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	var ids []int64
+	err = s.pool.QueryRow(ctx, classFilterSQL, pgx.QueryExecModeExec, class, likePattern(filter), smallClass, fewMatches).Scan(&ids)
 	if err != nil {
-		return "", false, err
+		return "", "", err
 	}
-	if len(ids) < fewMatches {
+	switch {
+	case ids != nil && len(ids) < fewMatches:
 		*args = append(*args, ids)
-		return fmt.Sprintf("gb.user_id = ANY($%d::bigint[])", len(*args)), true, nil
+		from = classGradebookFrom
+		if count {
+			from = `FROM class_gradebook gb`
+		}
+		return from, fmt.Sprintf("gb.user_id = ANY($%d::bigint[])", len(*args)), nil
+	case ids != nil && !count:
+		from = classGradebookFrom
+	default:
+		from = classLookupFrom
 	}
 	*args = append(*args, likePattern(filter))
-	return fmt.Sprintf(searchSQL, len(*args)), false, nil
+	return from, fmt.Sprintf(searchSQL, len(*args)), nil
 }
 
 const classAttemptsOfSQL = `SELECT ` + attemptColumns + ` FROM attempts

@@ -121,8 +121,10 @@ func TestClassGradebookReadsOneClass(t *testing.T) {
 			{a, "zz", 0, 0},
 		}
 		// Both ways of counting a class's matches: few users match, or many.
-		for _, few := range []int{5000, 2} {
-			defer store.SetFewMatches(few)()
+		// Each way of filtering a class: a small class, few users matching,
+		// many users matching.
+		for _, few := range [][2]int{{2000, 5000}, {2, 5000}, {2, 2}} {
+			defer store.SetClassFilter(few[0], few[1])()
 			for _, sort := range []store.GradebookSort{{By: "name"}, {By: "total", Desc: true}} {
 				page, err := st.Gradebook(ctx, store.GradebookQuery{Class: a, Sort: sort, Filter: "AD", Limit: 50})
 				if err != nil {
@@ -131,16 +133,16 @@ func TestClassGradebookReadsOneClass(t *testing.T) {
 				got := ids2(page.Rows)
 				slices.Sort(got)
 				if diff := cmp.Diff([]int64{inA[0].id, inA[1].id, inA[7].id}, got); diff != "" {
-					t.Errorf("few=%d: class A by %s filtered by AD (-want +got):\n%s", few, sort.By, diff)
+					t.Errorf("%v: class A by %s filtered by AD (-want +got):\n%s", few, sort.By, diff)
 				}
 			}
 			page, err := st.Gradebook(ctx, store.GradebookQuery{Class: a, Sort: store.GradebookSort{By: "name"}, Filter: "AD", Limit: 2})
 			if err != nil || len(page.Rows) != 2 || !page.HasNext || page.Rows[0].UserID != inA[0].id {
-				t.Errorf("few=%d: a first page of 2 filtered by AD: %+v, %v", few, page, err)
+				t.Errorf("%v: a first page of 2 filtered by AD: %+v, %v", few, page, err)
 			}
 			for _, c := range counts {
 				if n, err := st.CountStudentsIn(ctx, c.class, c.filter, c.upTo); err != nil || n != c.want {
-					t.Errorf("few=%d: CountStudentsIn(%d, %q, %d) = %d, %v; want %d", few, c.class, c.filter, c.upTo, n, err, c.want)
+					t.Errorf("%v: CountStudentsIn(%d, %q, %d) = %d, %v; want %d", few, c.class, c.filter, c.upTo, n, err, c.want)
 				}
 			}
 		}

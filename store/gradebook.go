@@ -111,8 +111,8 @@ func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage,
 	}
 	switch {
 	case q.Filter != "" && q.Class != 0:
-		cond, _, err := s.classFilter(ctx, q.Filter, &args)
-		if err != nil {
+		var cond string
+		if from, cond, err = s.classFilter(ctx, q.Class, q.Filter, false, &args); err != nil {
 			return GradebookPage{}, opError("gradebook", err)
 		}
 		where = append(where, cond)
@@ -217,13 +217,10 @@ func (s *Store) CountStudentsIn(ctx context.Context, class int64, filter string,
 	}
 	switch {
 	case filter != "" && class != 0:
-		cond, few, err := s.classFilter(ctx, filter, &args)
-		if err != nil {
+		var cond string
+		var err error
+		if from, cond, err = s.classFilter(ctx, class, filter, true, &args); err != nil {
 			return 0, opError("count students", err)
-		}
-		from = classLookupFrom
-		if few {
-			from = `FROM class_gradebook gb`
 		}
 		where = append(where, cond)
 	case filter != "":
