@@ -105,6 +105,12 @@ func (h *Handler) renderClasses(c *echo.Context, status int, staff bool, form vi
 
 // createClass creates a class with a fresh join link: course staff only.
 func (h *Handler) createClass(c *echo.Context) error {
+	if staff, err := h.courseStaff(c); err != nil || !staff {
+		if err != nil {
+			return err
+		}
+		return errNotCourseStaff
+	}
 	in, form, errs := readClassForm(c, "create", true)
 	if len(errs) > 0 {
 		return h.renderClasses(c, http.StatusUnprocessableEntity, true, form, errs)

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v5"
 
@@ -131,12 +133,24 @@ func (h *Handler) addStaff(c *echo.Context) error {
 		return h.renderClass(c, http.StatusUnprocessableEntity, a, newClassForm("edit", a.Class, false),
 			[]views.FormError{{ID: field.ID, Msg: field.Error}}, field, role)
 	}
-	members, invites, err := h.store.AddRoster(c.Request().Context(), a.Class.ID, []store.Invite{{Email: email, Role: role}})
+	ctx := c.Request().Context()
+	// A member already there (a student made a TA, say) takes the role;
+	// anyone else is added by email, as a roster row is.
+	current, err := h.store.ClassMembers(ctx, a.Class.ID)
 	if err != nil {
 		return err
 	}
+	members, invites := 0, 0
+	if i := slices.IndexFunc(current, func(m store.Member) bool { return strings.EqualFold(m.Email, email) }); i >= 0 {
+		if _, err := h.store.AddMember(ctx, a.Class.ID, current[i].UserID, role, store.ViaStaff); err != nil {
+			return err
+		}
+		members = 1
+	} else if members, invites, err = h.store.AddRoster(ctx, a.Class.ID, []store.Invite{{Email: email, Role: role}}); err != nil {
+		return err
+	}
 	h.reloadClass(c, a.Class.ID)
-	h.logger.InfoContext(c.Request().Context(), "class staff added", "class_id", a.Class.ID, "role", role, "user_id", identityOf(c).UserID)
+	h.logger.InfoContext(ctx, "class staff added", "class_id", a.Class.ID, "role", role, "user_id", identityOf(c).UserID)
 	return c.Redirect(http.StatusSeeOther, classURL(a.Class.Slug)+"?added="+strconv.Itoa(members)+"&invited="+strconv.Itoa(invites))
 }
 
