@@ -31,10 +31,10 @@ func (s classSource) Listen(ctx context.Context) (classes.Listener, error) {
 // sam a student; olga is an instructor of cs102 only; stu is in no class.
 type classApp struct {
 	*quizApp
-	t                                  *testing.T
-	dir                                *classes.Directory
-	cs101, cs102                       store.Class
-	ines, ivy, tom, sam, olga, stu     student
+	t                              *testing.T
+	dir                            *classes.Directory
+	cs101, cs102                   store.Class
+	ines, ivy, tom, sam, olga, stu student
 }
 
 func newClassApp(t *testing.T) *classApp {

@@ -48,7 +48,7 @@ type ClassesView struct {
 // ClassSwitch is one entry of the class switcher.
 type ClassSwitch struct {
 	Slug, Name string
-	Current   bool
+	Current    bool
 }
 
 // ClassHeader is what every page of one class shows at its top.
