@@ -62,7 +62,7 @@ func (h *Handler) settingsRow(numeral, title string, q *quiz.Quiz) views.QuizSet
 		AttemptLimit: f("attempt_limit", attempts), TimeLimit: f("time_limit", limit),
 		PassMark: f("pass_mark", strconv.Itoa(int(math.Round(d.PassMark*100)))),
 		Grading:  f("grading", ""), Late: f("late", ""),
-		PerDay: f("penalty_per_day", "% per day"), Floor: f("penalty_floor", "floor %"),
+		PerDay: f("penalty_per_day", ""), Floor: f("penalty_floor", ""),
 	}
 }
 
