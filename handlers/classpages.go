@@ -79,9 +79,13 @@ func (h *Handler) renderClasses(c *echo.Context, status int, staff bool, form vi
 	me := identityOf(c).UserID
 	v := views.ClassesView{CanCreate: staff, Create: form, Errors: errs, Zones: classes.CommonZones}
 	add := func(cl store.Class, role string) {
+		dates := classDates(cl)
+		if dates == "" {
+			dates = "—"
+		}
 		v.Classes = append(v.Classes, views.ClassListRow{
 			Name: cl.Name, URL: classURL(cl.Slug), Slug: cl.Slug, Role: role,
-			Students: count(h.classes.Students(cl.ID)), Dates: classDates(cl), Archived: cl.Archived(),
+			Students: count(h.classes.Students(cl.ID)), Dates: dates, Archived: cl.Archived(),
 		})
 	}
 	if staff {

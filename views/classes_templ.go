@@ -631,7 +631,7 @@ func classFormFields(f ClassForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if f.WithSlug {
-			templ_7745c5c3_Err = fieldInput("Address (lower-case letters, digits and dashes; it cannot be changed later)", "text", f.Slug, templ.Attributes{"required": true, "maxlength": "40", "pattern": "[a-z0-9][a-z0-9\\-]*", "autocapitalize": "off", "spellcheck": "false"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = fieldInput("Address (lower-case letters, digits and dashes; it cannot be changed later)", "text", f.Slug, templ.Attributes{"required": true, "maxlength": "40", "autocapitalize": "off", "spellcheck": "false"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
