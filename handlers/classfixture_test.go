@@ -14,18 +14,6 @@ import (
 	"github.com/twelve-course/twelve/store"
 )
 
-// classSource is the store as a class directory's source, as cmd/twelve
-// wires it.
-type classSource struct{ *store.Store }
-
-func (s classSource) Listen(ctx context.Context) (classes.Listener, error) {
-	l, err := s.ListenClasses(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
-}
-
 // classApp is the app with a class directory over its store, and a cast:
 // ines is course staff; in class cs101 ivy is an instructor, tom a TA and
 // sam a student; olga is an instructor of cs102 only; stu is in no class.
@@ -41,7 +29,7 @@ func newClassApp(t *testing.T) *classApp {
 	t.Helper()
 	var dir *classes.Directory
 	q := newQuizApp(t, "", nil, map[string]string{"BASE_URL": "http://course.example.test"}, func(d *Deps) {
-		dir = classes.New(classSource{d.Store}, d.Logger)
+		dir = classes.New(classes.FromStore(d.Store), d.Logger)
 		d.Classes = dir
 	})
 	a := &classApp{quizApp: q, t: t, dir: dir}
