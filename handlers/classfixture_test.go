@@ -14,10 +14,10 @@ import (
 	"github.com/twelve-course/twelve/store"
 )
 
-// classApp is the app with a class directory over its store, and a cast:
+// classPagesApp is the app with a class directory over its store, and a cast:
 // ines is course staff; in class cs101 ivy is an instructor, tom a TA and
 // sam a student; olga is an instructor of cs102 only; stu is in no class.
-type classApp struct {
+type classPagesApp struct {
 	*quizApp
 	t                              *testing.T
 	dir                            *classes.Directory
@@ -25,14 +25,14 @@ type classApp struct {
 	ines, ivy, tom, sam, olga, stu student
 }
 
-func newClassApp(t *testing.T) *classApp {
+func newClassPagesApp(t *testing.T) *classPagesApp {
 	t.Helper()
 	var dir *classes.Directory
 	q := newQuizApp(t, "", nil, map[string]string{"BASE_URL": "http://course.example.test"}, func(d *Deps) {
 		dir = classes.New(classes.FromStore(d.Store), d.Logger)
 		d.Classes = dir
 	})
-	a := &classApp{quizApp: q, t: t, dir: dir}
+	a := &classPagesApp{quizApp: q, t: t, dir: dir}
 	a.ines = a.signIn("ines", "ines@example.edu")
 	a.ivy = a.signIn("ivy", "ivy@example.edu")
 	a.tom = a.signIn("tom", "tom@example.edu")
@@ -48,7 +48,7 @@ func newClassApp(t *testing.T) *classApp {
 	return a
 }
 
-func (a *classApp) makeClass(slug, name, zone string) store.Class {
+func (a *classPagesApp) makeClass(slug, name, zone string) store.Class {
 	a.t.Helper()
 	c, err := a.store.CreateClass(context.Background(), store.Class{Slug: slug, Name: name, TimeZone: zone, JoinCode: classes.NewJoinCode()})
 	if err != nil {
@@ -58,7 +58,7 @@ func (a *classApp) makeClass(slug, name, zone string) store.Class {
 	return c
 }
 
-func (a *classApp) addMember(c store.Class, s student, role string) {
+func (a *classPagesApp) addMember(c store.Class, s student, role string) {
 	a.t.Helper()
 	if _, err := a.store.AddMember(context.Background(), c.ID, s.id, role, store.ViaAdmin); err != nil {
 		a.t.Fatal(err)
@@ -66,7 +66,7 @@ func (a *classApp) addMember(c store.Class, s student, role string) {
 	a.reload(c.ID)
 }
 
-func (a *classApp) reload(id int64) {
+func (a *classPagesApp) reload(id int64) {
 	a.t.Helper()
 	if err := a.dir.Reload(context.Background(), id); err != nil {
 		a.t.Fatal(err)
@@ -74,7 +74,7 @@ func (a *classApp) reload(id int64) {
 }
 
 // class is the class with slug as stored now.
-func (a *classApp) class(slug string) store.Class {
+func (a *classPagesApp) class(slug string) store.Class {
 	a.t.Helper()
 	c, err := a.store.ClassBySlug(context.Background(), slug)
 	if err != nil {
@@ -85,7 +85,7 @@ func (a *classApp) class(slug string) store.Class {
 
 // state is everything stored about every class, to compare before and
 // after a request that must change nothing.
-func (a *classApp) state() string {
+func (a *classPagesApp) state() string {
 	a.t.Helper()
 	ctx := context.Background()
 	snaps, err := a.store.LoadClasses(ctx)
@@ -113,7 +113,7 @@ func (a *classApp) state() string {
 }
 
 // postMultipart sends fields and one file as s, as a browser's upload.
-func (a *classApp) postMultipart(s *student, path string, fields map[string]string, fileField, fileName, file string) *httptest.ResponseRecorder {
+func (a *classPagesApp) postMultipart(s *student, path string, fields map[string]string, fileField, fileName, file string) *httptest.ResponseRecorder {
 	a.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)

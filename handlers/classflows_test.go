@@ -13,7 +13,7 @@ import (
 )
 
 func TestCreateClass(t *testing.T) {
-	a := newClassApp(t)
+	a := newClassPagesApp(t)
 	ok := form("name", "Fall <cohort>", "slug", "fall-26", "time_zone", "America/New_York", "starts_on", "2026-09-01", "ends_on", "2026-12-18")
 	tests := []struct {
 		name      string
@@ -81,7 +81,7 @@ func TestCreateClass(t *testing.T) {
 }
 
 func TestEditArchiveAndJoinLink(t *testing.T) {
-	a := newClassApp(t)
+	a := newClassPagesApp(t)
 	ctx := context.Background()
 	base := "/instructor/classes/cs101"
 
@@ -164,7 +164,7 @@ func TestEditArchiveAndJoinLink(t *testing.T) {
 }
 
 func TestClassOverviewRoster(t *testing.T) {
-	a := newClassApp(t)
+	a := newClassPagesApp(t)
 	// sam passes one lesson in the class.
 	if _, err := a.store.Pool().Exec(context.Background(), `
 INSERT INTO class_grades (class_id, user_id, quiz, attempts, grade, passed) VALUES ($1, $2, 'codebase', 1, 1, true)`, a.cs101.ID, a.sam.id); err != nil {
@@ -221,7 +221,7 @@ INSERT INTO class_grades (class_id, user_id, quiz, attempts, grade, passed) VALU
 }
 
 func TestStaffAndRemoval(t *testing.T) {
-	a := newClassApp(t)
+	a := newClassPagesApp(t)
 	base := "/instructor/classes/cs101"
 	ctx := context.Background()
 	// An email no one has signed in with is invited.

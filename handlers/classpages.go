@@ -79,7 +79,7 @@ func (h *Handler) renderClasses(c *echo.Context, status int, staff bool, form vi
 	me := identityOf(c).UserID
 	v := views.ClassesView{CanCreate: staff, Create: form, Errors: errs, Zones: classes.CommonZones}
 	add := func(cl store.Class, role string) {
-		dates := classDates(cl)
+		dates := classPeriod(cl)
 		if dates == "" {
 			dates = "—"
 		}
@@ -222,7 +222,7 @@ func (h *Handler) renderClass(c *echo.Context, status int, a classAccess, edit v
 	lessons := len(h.views.course.Lessons())
 	me := identityOf(c).UserID
 	v := views.ClassView{
-		Header: h.classHeader(a, "overview"), Dates: classDates(a.Class), Lessons: lessons,
+		Header: h.classHeader(a, "overview"), Dates: classPeriod(a.Class), Lessons: lessons,
 		Created: classes.FormatIn(a.Class.CreatedAt, a.Class.TimeZone),
 		JoinURL: h.joinURL(c, a.Class.JoinCode), Students: count(h.classes.Students(a.Class.ID)),
 		Edit: edit, Errors: errs, Zones: classes.CommonZones, StaffEmail: staffEmail, StaffRole: staffRole,
@@ -327,8 +327,8 @@ func (h *Handler) setJoinLink(c *echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, classURL(a.Class.Slug)+"?done="+url.QueryEscape(action))
 }
 
-// classDates shows a class's start and end dates, "" when neither is set.
-func classDates(cl store.Class) string {
+// classPeriod shows a class's start and end dates, "" when neither is set.
+func classPeriod(cl store.Class) string {
 	s, e := classes.FormatDate(cl.StartsOn), classes.FormatDate(cl.EndsOn)
 	switch {
 	case s != "" && e != "":

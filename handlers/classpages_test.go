@@ -17,7 +17,7 @@ import (
 // instructor of another class, its instructor and course staff. A refused
 // write changes nothing.
 func TestClassRoutesAccess(t *testing.T) {
-	a := newClassApp(t)
+	a := newClassPagesApp(t)
 	const out = 0 // who[out] is signed out
 	who := []*student{nil, &a.sam, &a.tom, &a.olga, &a.ivy, &a.ines}
 	names := []string{"signed out", "student", "TA", "other class's instructor", "instructor", "course staff"}

@@ -10,7 +10,7 @@ import (
 )
 
 func TestRosterUpload(t *testing.T) {
-	a := newClassApp(t)
+	a := newClassPagesApp(t)
 	ctx := context.Background()
 	path := "/instructor/classes/cs101/roster"
 	roster := "\ufeffEmail,Name,Role,Student number\r\n" +

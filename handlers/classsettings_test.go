@@ -12,7 +12,7 @@ import (
 )
 
 func TestQuizSettingsTable(t *testing.T) {
-	a := newClassApp(t) // cs101 is in Europe/Berlin
+	a := newClassPagesApp(t) // cs101 is in Europe/Berlin
 	path := "/instructor/classes/cs101/quizzes"
 	good := form(
 		"config.opens_at", "2026-12-01T09:00", "config.due_at", "2026-12-11T17:00", "config.closes_at", "2026-12-12T17:00",
@@ -114,7 +114,7 @@ func TestQuizSettingsTable(t *testing.T) {
 }
 
 func TestAccommodations(t *testing.T) {
-	a := newClassApp(t) // cs101 is in Europe/Berlin
+	a := newClassPagesApp(t) // cs101 is in Europe/Berlin
 	ctx := context.Background()
 	path := "/instructor/classes/cs101/accommodations"
 	sam := strconv.FormatInt(a.sam.id, 10)
