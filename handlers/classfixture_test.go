@@ -138,8 +138,8 @@ func (a *classPagesApp) postMultipart(s *student, path string, fields map[string
 	return serve(a.e, r)
 }
 
-// form is a shorthand for url.Values from name, value pairs.
-func form(kv ...string) url.Values {
+// fields is a shorthand for url.Values from name, value pairs.
+func fields(kv ...string) url.Values {
 	v := url.Values{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		v.Add(kv[i], kv[i+1])

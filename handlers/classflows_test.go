@@ -14,7 +14,7 @@ import (
 
 func TestCreateClass(t *testing.T) {
 	a := newClassPagesApp(t)
-	ok := form("name", "Fall <cohort>", "slug", "fall-26", "time_zone", "America/New_York", "starts_on", "2026-09-01", "ends_on", "2026-12-18")
+	ok := fields("name", "Fall <cohort>", "slug", "fall-26", "time_zone", "America/New_York", "starts_on", "2026-09-01", "ends_on", "2026-12-18")
 	tests := []struct {
 		name      string
 		form      map[string]string
@@ -87,7 +87,7 @@ func TestEditArchiveAndJoinLink(t *testing.T) {
 
 	t.Run("edit: bad zone changes nothing", func(t *testing.T) {
 		before := a.state()
-		w := a.post(&a.ivy, base, form("name", "Renamed", "time_zone", "Mars/Olympus"))
+		w := a.post(&a.ivy, base, fields("name", "Renamed", "time_zone", "Mars/Olympus"))
 		wantStatus(t, w, http.StatusUnprocessableEntity)
 		if !strings.Contains(w.Body.String(), "“Mars/Olympus” is not a time zone") {
 			t.Errorf("no message:\n%s", w.Body)
@@ -97,7 +97,7 @@ func TestEditArchiveAndJoinLink(t *testing.T) {
 		}
 	})
 	t.Run("edit", func(t *testing.T) {
-		wantStatus(t, a.post(&a.ivy, base, form("name", "CS 101 (spring)", "time_zone", "Asia/Tokyo", "ends_on", "2027-01-31")), http.StatusSeeOther)
+		wantStatus(t, a.post(&a.ivy, base, fields("name", "CS 101 (spring)", "time_zone", "Asia/Tokyo", "ends_on", "2027-01-31")), http.StatusSeeOther)
 		c := a.class("cs101")
 		if c.Name != "CS 101 (spring)" || c.TimeZone != "Asia/Tokyo" || c.Slug != "cs101" || c.EndsOn.Format(time.DateOnly) != "2027-01-31" {
 			t.Errorf("stored %+v", c)
@@ -108,7 +108,7 @@ func TestEditArchiveAndJoinLink(t *testing.T) {
 	})
 	t.Run("join link: rotate, off, on", func(t *testing.T) {
 		old := a.class("cs101").JoinCode
-		wantStatus(t, a.post(&a.ivy, base+"/join-link", form("action", "rotate")), http.StatusSeeOther)
+		wantStatus(t, a.post(&a.ivy, base+"/join-link", fields("action", "rotate")), http.StatusSeeOther)
 		rotated := a.class("cs101").JoinCode
 		if rotated == "" || rotated == old {
 			t.Fatalf("rotate: %q → %q", old, rotated)
@@ -116,7 +116,7 @@ func TestEditArchiveAndJoinLink(t *testing.T) {
 		if _, _, err := a.store.JoinClass(ctx, old, a.stu.id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("joining by the old code: %v, want not found", err)
 		}
-		wantStatus(t, a.post(&a.ivy, base+"/join-link", form("action", "off")), http.StatusSeeOther)
+		wantStatus(t, a.post(&a.ivy, base+"/join-link", fields("action", "off")), http.StatusSeeOther)
 		if c := a.class("cs101"); c.JoinCode != "" {
 			t.Errorf("off: code %q", c.JoinCode)
 		}
@@ -124,24 +124,24 @@ func TestEditArchiveAndJoinLink(t *testing.T) {
 		if len(reportNodes(t, w.Body.String(), "join-off")) != 1 {
 			t.Error("the page does not say the link is off")
 		}
-		wantStatus(t, a.post(&a.ivy, base+"/join-link", form("action", "on")), http.StatusSeeOther)
+		wantStatus(t, a.post(&a.ivy, base+"/join-link", fields("action", "on")), http.StatusSeeOther)
 		on := a.class("cs101").JoinCode
 		if on == "" || on == rotated {
 			t.Errorf("on: %q", on)
 		}
 		// On again keeps the link just shared.
-		wantStatus(t, a.post(&a.ivy, base+"/join-link", form("action", "on")), http.StatusSeeOther)
+		wantStatus(t, a.post(&a.ivy, base+"/join-link", fields("action", "on")), http.StatusSeeOther)
 		if again := a.class("cs101").JoinCode; again != on {
 			t.Errorf("a second on replaced the link: %q → %q", on, again)
 		}
 		before := a.state()
-		wantStatus(t, a.post(&a.ivy, base+"/join-link", form("action", "explode")), http.StatusBadRequest)
+		wantStatus(t, a.post(&a.ivy, base+"/join-link", fields("action", "explode")), http.StatusBadRequest)
 		if a.state() != before {
 			t.Error("an unknown action changed something")
 		}
 	})
 	t.Run("archive refuses joins; unarchive", func(t *testing.T) {
-		wantStatus(t, a.post(&a.ivy, base+"/archive", form("archived", "true")), http.StatusSeeOther)
+		wantStatus(t, a.post(&a.ivy, base+"/archive", fields("archived", "true")), http.StatusSeeOther)
 		c := a.class("cs101")
 		if !c.Archived() {
 			t.Fatal("not archived")
@@ -153,7 +153,7 @@ func TestEditArchiveAndJoinLink(t *testing.T) {
 		if len(reportNodes(t, w.Body.String(), "archived-badge")) != 1 {
 			t.Error("no archived badge")
 		}
-		wantStatus(t, a.post(&a.ivy, base+"/archive", form("archived", "false")), http.StatusSeeOther)
+		wantStatus(t, a.post(&a.ivy, base+"/archive", fields("archived", "false")), http.StatusSeeOther)
 		if a.class("cs101").Archived() {
 			t.Error("still archived")
 		}
@@ -225,7 +225,7 @@ func TestStaffAndRemoval(t *testing.T) {
 	base := "/instructor/classes/cs101"
 	ctx := context.Background()
 	// An email no one has signed in with is invited.
-	w := a.post(&a.ivy, base+"/staff", form("email", "New.TA@Example.edu", "role", "ta"))
+	w := a.post(&a.ivy, base+"/staff", fields("email", "New.TA@Example.edu", "role", "ta"))
 	wantStatus(t, w, http.StatusSeeOther)
 	if loc := w.Header().Get("Location"); loc != base+"?added=0&invited=1" {
 		t.Errorf("Location %q", loc)
@@ -235,8 +235,8 @@ func TestStaffAndRemoval(t *testing.T) {
 		t.Errorf("invites %+v", invites)
 	}
 	// Someone who has signed in joins at once; a student is promoted.
-	wantStatus(t, a.post(&a.ivy, base+"/staff", form("email", "stu@example.edu", "role", "instructor")), http.StatusSeeOther)
-	wantStatus(t, a.post(&a.ivy, base+"/staff", form("email", "sam@example.edu", "role", "ta")), http.StatusSeeOther)
+	wantStatus(t, a.post(&a.ivy, base+"/staff", fields("email", "stu@example.edu", "role", "instructor")), http.StatusSeeOther)
+	wantStatus(t, a.post(&a.ivy, base+"/staff", fields("email", "sam@example.edu", "role", "ta")), http.StatusSeeOther)
 	if r := a.dir.Role(a.cs101.ID, a.stu.id); r != store.RoleInstructor {
 		t.Errorf("stu's role %q", r)
 	}
@@ -245,22 +245,22 @@ func TestStaffAndRemoval(t *testing.T) {
 	}
 	// A bad email is shown by its field; nothing changes.
 	before := a.state()
-	w = a.post(&a.ivy, base+"/staff", form("email", "not an email", "role", "ta"))
+	w = a.post(&a.ivy, base+"/staff", fields("email", "not an email", "role", "ta"))
 	wantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), `href="#staff-email"`) {
 		t.Error("the error does not link to the email field")
 	}
-	wantStatus(t, a.post(&a.ivy, base+"/staff", form("email", "x@example.edu", "role", "student")), http.StatusBadRequest)
+	wantStatus(t, a.post(&a.ivy, base+"/staff", fields("email", "x@example.edu", "role", "student")), http.StatusBadRequest)
 	if a.state() != before {
 		t.Error("refused staff additions changed the class")
 	}
 	// A class instructor cannot remove themselves; another can.
-	me := form("user", strconv.FormatInt(a.ivy.id, 10))
+	me := fields("user", strconv.FormatInt(a.ivy.id, 10))
 	wantStatus(t, a.post(&a.ivy, base+"/members/remove", me), http.StatusForbidden)
 	if a.state() != before {
 		t.Error("a refused self-removal changed the class")
 	}
-	wantStatus(t, a.post(&a.ivy, base+"/members/remove", form("user", "999999")), http.StatusNotFound)
+	wantStatus(t, a.post(&a.ivy, base+"/members/remove", fields("user", "999999")), http.StatusNotFound)
 	wantStatus(t, a.post(&a.stu, base+"/members/remove", me), http.StatusSeeOther)
 	if r := a.dir.Role(a.cs101.ID, a.ivy.id); r != "" {
 		t.Errorf("ivy is still %q", r)

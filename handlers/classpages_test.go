@@ -27,7 +27,7 @@ func TestClassRoutesAccess(t *testing.T) {
 		extraN++
 		s := a.signIn("extra"+strconv.Itoa(extraN), "extra"+strconv.Itoa(extraN)+"@example.edu")
 		a.addMember(a.cs101, s, store.RoleStudent)
-		return form("user", strconv.FormatInt(s.id, 10))
+		return fields("user", strconv.FormatInt(s.id, 10))
 	}
 	base := "/instructor/classes/cs101"
 	type route struct {
@@ -42,21 +42,21 @@ func TestClassRoutesAccess(t *testing.T) {
 		{"GET", "/instructor/classes", nil, [6]int{303, 403, 200, 200, 200, 200}},
 		{"POST", "/instructor/classes", func() url.Values {
 			extraN++
-			return form("name", "New", "slug", "new-"+strconv.Itoa(extraN), "time_zone", "UTC")
+			return fields("name", "New", "slug", "new-"+strconv.Itoa(extraN), "time_zone", "UTC")
 		}, [6]int{401, 403, 403, 403, 403, 303}},
 		{"GET", base, nil, read},
-		{"POST", base, func() url.Values { return form("name", "CS 101", "time_zone", "Europe/Berlin") }, manage},
-		{"POST", base + "/archive", func() url.Values { return form("archived", "false") }, manage},
-		{"POST", base + "/join-link", func() url.Values { return form("action", "on") }, manage},
-		{"POST", base + "/staff", func() url.Values { return form("email", "newta@example.edu", "role", "ta") }, manage},
+		{"POST", base, func() url.Values { return fields("name", "CS 101", "time_zone", "Europe/Berlin") }, manage},
+		{"POST", base + "/archive", func() url.Values { return fields("archived", "false") }, manage},
+		{"POST", base + "/join-link", func() url.Values { return fields("action", "on") }, manage},
+		{"POST", base + "/staff", func() url.Values { return fields("email", "newta@example.edu", "role", "ta") }, manage},
 		{"POST", base + "/members/remove", newExtra, manage},
 		{"GET", base + "/roster", nil, manageGet},
-		{"POST", base + "/roster", func() url.Values { return form("action", "confirm", "csv", "email\nnew@example.edu\n") }, manage},
+		{"POST", base + "/roster", func() url.Values { return fields("action", "confirm", "csv", "email\nnew@example.edu\n") }, manage},
 		{"GET", base + "/quizzes", nil, manageGet},
-		{"POST", base + "/quizzes", func() url.Values { return form("config.attempt_limit", "3") }, manage},
+		{"POST", base + "/quizzes", func() url.Values { return fields("config.attempt_limit", "3") }, manage},
 		{"GET", base + "/accommodations", nil, read},
 		{"POST", base + "/accommodations", func() url.Values {
-			return form("user", strconv.FormatInt(a.sam.id, 10), "extra_minutes", "15")
+			return fields("user", strconv.FormatInt(a.sam.id, 10), "extra_minutes", "15")
 		}, [6]int{401, 403, 303, 403, 303, 303}},
 		{"POST", base + "/accommodations/delete", func() url.Values {
 			ctx := context.Background()
@@ -64,7 +64,7 @@ func TestClassRoutesAccess(t *testing.T) {
 				t.Fatal(err)
 			}
 			a.reload(a.cs101.ID)
-			return form("user", strconv.FormatInt(a.sam.id, 10), "quiz", "logs")
+			return fields("user", strconv.FormatInt(a.sam.id, 10), "quiz", "logs")
 		}, [6]int{401, 403, 303, 403, 303, 303}},
 	}
 	for _, r := range routes {

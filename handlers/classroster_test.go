@@ -24,7 +24,7 @@ func TestRosterUpload(t *testing.T) {
 
 	t.Run("preview changes nothing and reports every row", func(t *testing.T) {
 		before := a.state()
-		w := a.post(&a.ivy, path, form("action", "preview", "csv", roster))
+		w := a.post(&a.ivy, path, fields("action", "preview", "csv", roster))
 		wantStatus(t, w, http.StatusOK)
 		body := w.Body.String()
 		status := reportTexts(t, body, "roster-status")
@@ -53,7 +53,7 @@ func TestRosterUpload(t *testing.T) {
 		}
 	})
 	t.Run("confirm adds only the good rows", func(t *testing.T) {
-		w := a.post(&a.ivy, path, form("action", "confirm", "csv", roster))
+		w := a.post(&a.ivy, path, fields("action", "confirm", "csv", roster))
 		wantStatus(t, w, http.StatusSeeOther)
 		if loc := w.Header().Get("Location"); loc != "/instructor/classes/cs101?added=1&invited=2" {
 			t.Errorf("Location %q", loc)
@@ -117,7 +117,7 @@ func TestRosterUpload(t *testing.T) {
 			before := a.state()
 			w := a.postMultipart(&a.ivy, path, map[string]string{"action": "confirm"}, "file", "r.csv", c.csv)
 			if c.csv == "" {
-				w = a.post(&a.ivy, path, form("action", "confirm", "csv", ""))
+				w = a.post(&a.ivy, path, fields("action", "confirm", "csv", ""))
 			}
 			wantStatus(t, w, http.StatusUnprocessableEntity)
 			if !strings.Contains(w.Body.String(), c.want) {

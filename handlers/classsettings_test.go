@@ -14,7 +14,7 @@ import (
 func TestQuizSettingsTable(t *testing.T) {
 	a := newClassPagesApp(t) // cs101 is in Europe/Berlin
 	path := "/instructor/classes/cs101/quizzes"
-	good := form(
+	good := fields(
 		"config.opens_at", "2026-12-01T09:00", "config.due_at", "2026-12-11T17:00", "config.closes_at", "2026-12-12T17:00",
 		"config.attempt_limit", "3", "config.time_limit", "30", "config.pass_mark", "80", "config.grading", "latest",
 		"config.late", "penalty", "config.penalty_per_day", "10", "config.penalty_floor", "50",
@@ -131,7 +131,7 @@ func TestAccommodations(t *testing.T) {
 	}{{"someone in no class", a.stu}, {"a student of another class", a.olga}, {"a TA of the class", a.tom}} {
 		t.Run(c.name, func(t *testing.T) {
 			before := a.state()
-			w := a.post(&a.tom, path, form("user", strconv.FormatInt(c.who.id, 10), "extra_minutes", "30"))
+			w := a.post(&a.tom, path, fields("user", strconv.FormatInt(c.who.id, 10), "extra_minutes", "30"))
 			wantStatus(t, w, http.StatusUnprocessableEntity)
 			if !strings.Contains(w.Body.String(), "Not a student of this class") {
 				t.Errorf("body:\n%s", w.Body)
@@ -148,7 +148,7 @@ func TestAccommodations(t *testing.T) {
 		{"changes nothing", "extra_minutes", "0", "changes nothing"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			f := form("user", sam, "quiz", "logs", "extra_minutes", "15", "due_at", "2026-12-11T17:00")
+			f := fields("user", sam, "quiz", "logs", "extra_minutes", "15", "due_at", "2026-12-11T17:00")
 			f.Set(c.field, c.value)
 			if c.name == "changes nothing" {
 				f.Del("due_at")
@@ -165,8 +165,8 @@ func TestAccommodations(t *testing.T) {
 		})
 	}
 
-	wantStatus(t, a.post(&a.tom, path, form("user", sam, "quiz", "", "time_factor", "1.5", "extra_attempts", "2", "note", "letter on file")), http.StatusSeeOther)
-	wantStatus(t, a.post(&a.ivy, path, form("user", sam, "quiz", "logs", "extra_minutes", "15", "due_at", "2026-12-11T17:00", "closes_at", "2026-12-13T17:00")), http.StatusSeeOther)
+	wantStatus(t, a.post(&a.tom, path, fields("user", sam, "quiz", "", "time_factor", "1.5", "extra_attempts", "2", "note", "letter on file")), http.StatusSeeOther)
+	wantStatus(t, a.post(&a.ivy, path, fields("user", sam, "quiz", "logs", "extra_minutes", "15", "due_at", "2026-12-11T17:00", "closes_at", "2026-12-13T17:00")), http.StatusSeeOther)
 	accs := a.dir.Accommodations(a.cs101.ID, a.sam.id)
 	if all := accs[""]; all.TimeFactor != 1.5 || all.ExtraAttempts != 2 || all.Note != "letter on file" {
 		t.Errorf("all quizzes: %+v", all)
@@ -180,12 +180,12 @@ func TestAccommodations(t *testing.T) {
 		t.Errorf("rows %q", rows)
 	}
 	// Replacing keeps one per quiz.
-	wantStatus(t, a.post(&a.tom, path, form("user", sam, "quiz", "logs", "extra_minutes", "20")), http.StatusSeeOther)
+	wantStatus(t, a.post(&a.tom, path, fields("user", sam, "quiz", "logs", "extra_minutes", "20")), http.StatusSeeOther)
 	if l := a.dir.Accommodations(a.cs101.ID, a.sam.id)["logs"]; l.ExtraMinutes != 20 || l.DueAt != nil {
 		t.Errorf("replaced: %+v", l)
 	}
 	// Delete, and delete again (gone: 404, nothing changes).
-	del := form("user", sam, "quiz", "logs")
+	del := fields("user", sam, "quiz", "logs")
 	wantStatus(t, a.post(&a.tom, path+"/delete", del), http.StatusSeeOther)
 	if _, ok := a.dir.Accommodations(a.cs101.ID, a.sam.id)["logs"]; ok {
 		t.Error("not deleted")
