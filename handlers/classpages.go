@@ -223,7 +223,6 @@ func (h *Handler) renderClass(c *echo.Context, status int, a classAccess, edit v
 	me := identityOf(c).UserID
 	v := views.ClassView{
 		Header: h.classHeader(a, "overview"), Dates: classPeriod(a.Class), Lessons: lessons,
-		Created: classes.FormatIn(a.Class.CreatedAt, a.Class.TimeZone),
 		JoinURL: h.joinURL(c, a.Class.JoinCode), Students: count(h.classes.Students(a.Class.ID)),
 		Edit: edit, Errors: errs, Zones: classes.CommonZones, StaffEmail: staffEmail, StaffRole: staffRole,
 	}

@@ -81,9 +81,8 @@ type ClassInviteRow struct {
 
 // ClassView is a class's overview at /instructor/classes/:slug.
 type ClassView struct {
-	Header  ClassHeader
-	Dates   string
-	Created string
+	Header ClassHeader
+	Dates  string
 	// JoinURL is the join link, "" when it is off.
 	JoinURL  string
 	Students string
