@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -67,6 +68,9 @@ func classes(args []string) error {
 	if err := c.httpPages(b, *requests); errors.Is(err, errSkipHTTP) {
 		return nil
 	} else if err != nil {
+		return err
+	}
+	if err := c.httpOtherPages(b); err != nil {
 		return err
 	}
 	return c.httpExport(b)
@@ -403,5 +407,43 @@ func (c *classBench) httpExport(b *bench) error {
 			run, cw.lines-1, float64(n)/1e6, d.Seconds(), mib(before), mib(peak.Load()), mib(peak.Load()-before))
 	}
 	fmt.Printf("  web process memory after: %s\n", b.memory())
+	return nil
+}
+
+var classStudentLink = regexp.MustCompile(`href="(/instructor/classes/[a-z0-9-]+/students/[0-9]+)"`)
+
+// httpOtherPages times a class's item statistics and a student's page, in
+// a class of 100 and in demo-big.
+func (c *classBench) httpOtherPages(b *bench) error {
+	fmt.Println("\nclass item statistics and student pages through HTTP (3 runs each):")
+	for _, cl := range []demoClass{c.small[len(c.small)/2], c.big} {
+		base := "/instructor/classes/" + cl.slug
+		var paths []string
+		for _, slug := range []string{"codebase", "config", "admin-processes"} {
+			paths = append(paths, base+"/quizzes/"+slug, base+"/quizzes/"+slug+"?attempts=all")
+		}
+		body, _, err := b.mustGet(base + "/gradebook?sort=total&dir=desc")
+		if err != nil {
+			return err
+		}
+		if m := classStudentLink.FindStringSubmatch(body); m != nil {
+			paths = append(paths, m[1])
+		}
+		for _, p := range paths {
+			var ds []string
+			var attempts string
+			for range 3 {
+				body, d, err := b.mustGet(p)
+				if err != nil {
+					return err
+				}
+				ds = append(ds, fmt.Sprintf("%6.0f ms", ms(d)))
+				if m := attemptsStat.FindStringSubmatch(body); m != nil {
+					attempts = strings.Join(strings.Fields(strings.ReplaceAll(m[1], "\u202f", " ")), "") + " attempts"
+				}
+			}
+			fmt.Printf("  %-62s %-16s %s\n", p, attempts, strings.Join(ds, " "))
+		}
+	}
 	return nil
 }
