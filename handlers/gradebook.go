@@ -105,16 +105,11 @@ func (h *Handler) gradebookPage(c *echo.Context, scope reportScope) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	page, err := h.store.Gradebook(ctx, q)
-	if err != nil {
-		return err
-	}
 	upTo := 0
 	if p.filter != "" {
 		upTo = filterCountCap + 1
 	}
-	n, err := h.store.CountStudentsIn(ctx, scope.class, p.filter, upTo)
+	page, n, err := h.store.GradebookAndCount(c.Request().Context(), q, upTo)
 	if err != nil {
 		return err
 	}

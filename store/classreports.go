@@ -33,40 +33,81 @@ ELSE ARRAY(SELECT u.id FROM users u WHERE lower(u.name || E'\n' || u.email) LIKE
 // at most the class's size, and stops at a LIMIT.
 const classLookupFrom = `FROM class_gradebook gb CROSS JOIN LATERAL (SELECT u.id, u.name, u.email FROM users u WHERE u.id = gb.user_id OFFSET 0) u`
 
-// classFilter is how a class's gradebook (page, or count when count) takes
-// a name or email filter: the FROM clause and the condition, its argument
-// appended to args. A class's students are often neighbours among users
-// (they joined together), which misleads the planner: joined with users,
-// it walked users by name or id until it met the class, 0.3–0.5 s for the
-// 20,000 who signed up last. So:
+// classFilter is how a class's gradebook takes a name or email filter. A
+// class's students are often neighbours among users (they joined
+// together), which misleads the planner: joined with users, it walked
+// users by name or id until it met the class, 0.3–0.5 s for the 20,000 who
+// signed up last. So:
 //   - a small class looks each student up (classLookupFrom) and filters;
 //   - else, when the filter matches fewer than fewMatches users (found by
-//     the trigram index), the condition names them;
+//     the trigram index), the condition names them (ids);
 //   - else the filter is dense: a page walks its sort index as the course's
 //     does, and a count looks each student up, stopping at its limit.
-func (s *Store) classFilter(ctx context.Context, class int64, filter string, count bool, args *[]any) (from, cond string, err error) {
+type classFilter struct {
+	pattern string
+	ids     []int64 // the users matching, when few
+	small   bool    // a class of fewer than smallClass students
+}
+
+// newClassFilter decides how to apply filter to a class, in one round trip.
+func (s *Store) newClassFilter(ctx context.Context, class int64, filter string) (*classFilter, error) {
 	// Planned for this very pattern: how many users it matches decides
 	// between the trigram index and reading users until enough match.
 	var ids []int64
-	err = s.pool.QueryRow(ctx, classFilterSQL, pgx.QueryExecModeExec, class, likePattern(filter), smallClass, fewMatches).Scan(&ids)
+	f := &classFilter{pattern: likePattern(filter)}
+	err := s.pool.QueryRow(ctx, classFilterSQL, pgx.QueryExecModeExec, class, f.pattern, smallClass, fewMatches).Scan(&ids)
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
 	switch {
-	case ids != nil && len(ids) < fewMatches:
-		*args = append(*args, ids)
+	case ids == nil:
+		f.small = true
+	case len(ids) < fewMatches:
+		f.ids = ids
+	}
+	return f, nil
+}
+
+// apply is the FROM clause and the condition that filter a class's page
+// (or count, when count), the condition's argument appended to args.
+func (f *classFilter) apply(count bool, args *[]any) (from, cond string) {
+	switch {
+	case f.ids != nil:
+		*args = append(*args, f.ids)
 		from = classGradebookFrom
 		if count {
 			from = `FROM class_gradebook gb`
 		}
-		return from, fmt.Sprintf("gb.user_id = ANY($%d::bigint[])", len(*args)), nil
-	case ids != nil && !count:
+		return from, fmt.Sprintf("gb.user_id = ANY($%d::bigint[])", len(*args))
+	case !f.small && !count:
 		from = classGradebookFrom
 	default:
 		from = classLookupFrom
 	}
-	*args = append(*args, likePattern(filter))
-	return from, fmt.Sprintf(searchSQL, len(*args)), nil
+	*args = append(*args, f.pattern)
+	return from, fmt.Sprintf(searchSQL, len(*args))
+}
+
+// GradebookAndCount is a gradebook page and the count of the students that
+// match its filter, up to upTo (see CountStudentsIn): what a gradebook page
+// shows. A class's filter is looked up once for both.
+func (s *Store) GradebookAndCount(ctx context.Context, q GradebookQuery, upTo int) (GradebookPage, int, error) {
+	var f *classFilter
+	if q.Class != 0 && q.Filter != "" {
+		var err error
+		if f, err = s.newClassFilter(ctx, q.Class, q.Filter); err != nil {
+			return GradebookPage{}, 0, opError("gradebook", err)
+		}
+	}
+	page, err := s.gradebook(ctx, q, f)
+	if err != nil {
+		return GradebookPage{}, 0, err
+	}
+	n, err := s.countStudents(ctx, q.Class, q.Filter, upTo, f)
+	if err != nil {
+		return GradebookPage{}, 0, err
+	}
+	return page, n, nil
 }
 
 const classAttemptsOfSQL = `SELECT ` + attemptColumns + ` FROM attempts

@@ -136,9 +136,9 @@ func TestClassGradebookReadsOneClass(t *testing.T) {
 					t.Errorf("%v: class A by %s filtered by AD (-want +got):\n%s", few, sort.By, diff)
 				}
 			}
-			page, err := st.Gradebook(ctx, store.GradebookQuery{Class: a, Sort: store.GradebookSort{By: "name"}, Filter: "AD", Limit: 2})
-			if err != nil || len(page.Rows) != 2 || !page.HasNext || page.Rows[0].UserID != inA[0].id {
-				t.Errorf("%v: a first page of 2 filtered by AD: %+v, %v", few, page, err)
+			page, n, err := st.GradebookAndCount(ctx, store.GradebookQuery{Class: a, Sort: store.GradebookSort{By: "name"}, Filter: "AD", Limit: 2}, 1001)
+			if err != nil || len(page.Rows) != 2 || !page.HasNext || page.Rows[0].UserID != inA[0].id || n != 3 {
+				t.Errorf("%v: a first page of 2 filtered by AD, and the count: %+v, %d, %v; want 2 rows of 3", few, page, n, err)
 			}
 			for _, c := range counts {
 				if n, err := st.CountStudentsIn(ctx, c.class, c.filter, c.upTo); err != nil || n != c.want {

@@ -86,6 +86,11 @@ func (s GradebookSort) sortExpr() (expr, id string, text bool, err error) {
 // rows after (or before) a cursor, so the thousandth page costs what the
 // first does.
 func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage, error) {
+	return s.gradebook(ctx, q, nil)
+}
+
+// gradebook is Gradebook with a class's filter decided already, or nil.
+func (s *Store) gradebook(ctx context.Context, q GradebookQuery, f *classFilter) (GradebookPage, error) {
 	expr, id, text, err := q.Sort.sortExpr()
 	if err != nil {
 		return GradebookPage{}, err
@@ -111,10 +116,13 @@ func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage,
 	}
 	switch {
 	case q.Filter != "" && q.Class != 0:
-		var cond string
-		if from, cond, err = s.classFilter(ctx, q.Class, q.Filter, false, &args); err != nil {
-			return GradebookPage{}, opError("gradebook", err)
+		if f == nil {
+			if f, err = s.newClassFilter(ctx, q.Class, q.Filter); err != nil {
+				return GradebookPage{}, opError("gradebook", err)
+			}
 		}
+		var cond string
+		from, cond = f.apply(false, &args)
 		where = append(where, cond)
 	case q.Filter != "":
 		args = append(args, likePattern(q.Filter))
@@ -206,6 +214,12 @@ func (s *Store) CountStudents(ctx context.Context, filter string, upTo int) (int
 // GradebookQuery.Filter), stopping at upTo when it is above 0: a count of a
 // vague filter need not read everyone.
 func (s *Store) CountStudentsIn(ctx context.Context, class int64, filter string, upTo int) (int, error) {
+	return s.countStudents(ctx, class, filter, upTo, nil)
+}
+
+// countStudents is CountStudentsIn with a class's filter decided already,
+// or nil.
+func (s *Store) countStudents(ctx context.Context, class int64, filter string, upTo int, f *classFilter) (int, error) {
 	from, where, args := gradebookScope(class)
 	switch {
 	case class == 0:
@@ -217,11 +231,14 @@ func (s *Store) CountStudentsIn(ctx context.Context, class int64, filter string,
 	}
 	switch {
 	case filter != "" && class != 0:
-		var cond string
-		var err error
-		if from, cond, err = s.classFilter(ctx, class, filter, true, &args); err != nil {
-			return 0, opError("count students", err)
+		if f == nil {
+			var err error
+			if f, err = s.newClassFilter(ctx, class, filter); err != nil {
+				return 0, opError("count students", err)
+			}
 		}
+		var cond string
+		from, cond = f.apply(true, &args)
 		where = append(where, cond)
 	case filter != "":
 		args = append(args, likePattern(filter))
