@@ -121,7 +121,8 @@ func (h *Handler) saveQuizSettings(c *echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return h.render(c, http.StatusUnprocessableEntity, views.QuizSettingsPage(h.page(c, "Quiz settings: "+a.Class.Name), v))
 	}
-	ctx := c.Request().Context()
+	var set []store.QuizSettings
+	var clear []string
 	for _, s := range sets {
 		old, had := h.classes.Setting(a.Class.ID, s.Quiz)
 		if had && old.Review != nil {
@@ -129,16 +130,15 @@ func (h *Handler) saveQuizSettings(c *echo.Context) error {
 		}
 		switch {
 		case emptySetting(s) && !had:
-			continue
 		case emptySetting(s):
-			if err := h.store.ClearQuizSettings(ctx, a.Class.ID, s.Quiz); err != nil {
-				return err
-			}
+			clear = append(clear, s.Quiz)
 		default:
-			if err := h.store.SetQuizSettings(ctx, s); err != nil {
-				return err
-			}
+			set = append(set, s)
 		}
+	}
+	// One transaction: the table is saved whole or not at all.
+	if err := h.store.SaveQuizSettings(c.Request().Context(), a.Class.ID, set, clear); err != nil {
+		return err
 	}
 	h.reloadClass(c, a.Class.ID)
 	return c.Redirect(http.StatusSeeOther, classURL(a.Class.Slug)+"/quizzes?done=saved")
