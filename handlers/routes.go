@@ -49,6 +49,12 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/instructor/classes/:slug/accommodations", h.saveAccommodation, read)
 	e.POST("/instructor/classes/:slug/accommodations/delete", h.deleteAccommodation, read)
 
+	// A class's reports: the instructor reports over one class
+	e.GET("/instructor/classes/:slug/gradebook", h.showClassGradebook, read)
+	e.GET("/instructor/classes/:slug/gradebook.csv", h.exportClassGradebook, read)
+	e.GET("/instructor/classes/:slug/quizzes/:quiz", h.showClassQuizStatistics, read)
+	e.GET("/instructor/classes/:slug/students/:id", h.showClassStudent, read)
+
 	// Sign-in (OpenID Connect); identity then travels in a signed cookie
 	e.GET("/login", h.startSignIn, signIn)
 	e.GET("/auth/callback", h.finishSignIn, signIn)
