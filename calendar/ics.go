@@ -40,8 +40,8 @@ type Event struct {
 // ProductID names the program that wrote the feed (PRODID).
 const ProductID = "-//Twelve//Twelve due dates//EN"
 
-// RefreshInterval is how often the feed asks to be fetched again. Google
-// decides for itself (about twice a day); Outlook and Apple honour it.
+// RefreshInterval is how often the feed asks to be fetched again. Outlook
+// and Apple honour it; Google refreshes on its own schedule.
 const RefreshInterval = "PT1H"
 
 // UID is the stable identifier of the due date of quiz in class for a
