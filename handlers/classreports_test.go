@@ -95,7 +95,7 @@ func newClassReportsApp(t *testing.T) *classReportsApp {
 
 func TestClassReportsAccess(t *testing.T) {
 	a := newClassReportsApp(t)
-	for _, page := range []string{"gradebook", "gradebook.csv", "quizzes/config", "students/" + strconv.FormatInt(a.sam.id, 10)} {
+	for _, page := range []string{"gradebook", "gradebook.csv", "gradebook-canvas.csv", "gradebook-moodle.csv", "quizzes/config", "students/" + strconv.FormatInt(a.sam.id, 10)} {
 		t.Run(page, func(t *testing.T) {
 			for _, c := range []struct {
 				who   string
@@ -265,6 +265,51 @@ func TestClassStudentPage(t *testing.T) {
 	} {
 		if w := a.get(&a.ines, path); w.Code != http.StatusNotFound {
 			t.Errorf("%s = %d, want 404", path, w.Code)
+		}
+	}
+}
+
+// The LMS imports hold the class's students only, in each LMS's columns,
+// with grades as points out of 100.
+func TestClassLMSExports(t *testing.T) {
+	a := newClassReportsApp(t)
+	for _, tc := range []struct {
+		file     string
+		lead     []string
+		emailCol int
+		dataFrom int // the first student row (Canvas has a Points Possible row)
+		config   int // the config quiz's column
+	}{
+		{"gradebook-canvas.csv", []string{"Student", "ID", "SIS User ID", "SIS Login ID", "Section"}, 3, 2, 5 + 2},
+		{"gradebook-moodle.csv", []string{"Email address", "Full name"}, 0, 1, 2 + 2},
+	} {
+		w := a.get(&a.tara, "/instructor/classes/sec-a/"+tc.file)
+		if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") {
+			t.Fatalf("%s = %d %q", tc.file, w.Code, w.Header().Get("Content-Type"))
+		}
+		records, err := csv.NewReader(w.Body).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		if !cmp.Equal(records[0][:len(tc.lead)], tc.lead) || len(records[0]) != len(tc.lead)+12 {
+			t.Errorf("%s header = %q", tc.file, records[0])
+		}
+		if !strings.Contains(records[0][tc.config], "Config") {
+			t.Errorf("%s: column %d is %q, want the config quiz", tc.file, tc.config, records[0][tc.config])
+		}
+		var emails []string
+		bob := ""
+		for _, r := range records[tc.dataFrom:] {
+			emails = append(emails, r[tc.emailCol])
+			if r[tc.emailCol] == "bob@demo.example" {
+				bob = r[tc.config]
+			}
+		}
+		if diff := cmp.Diff([]string{"ada@demo.example", "bob@demo.example", "sam@example.edu"}, emails); diff != "" {
+			t.Errorf("%s rows (-want +got):\n%s", tc.file, diff)
+		}
+		if bob != "50" && bob != "50.00" {
+			t.Errorf("%s: bob's config grade = %q, want 50 points of 100", tc.file, bob)
 		}
 	}
 }

@@ -25,6 +25,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/instructor", h.showOverview, h.requireInstructor)
 	e.GET("/instructor/gradebook", h.showGradebook, h.requireInstructor)
 	e.GET("/instructor/gradebook.csv", h.exportGradebook, h.requireInstructor)
+	e.GET("/instructor/gradebook-canvas.csv", h.exportCanvas, h.requireInstructor)
+	e.GET("/instructor/gradebook-moodle.csv", h.exportMoodle, h.requireInstructor)
 	e.GET("/instructor/quizzes/:slug", h.showQuizStatistics, h.requireInstructor)
 	e.GET("/instructor/students/:id", h.showStudent, h.requireInstructor)
 
@@ -52,6 +54,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	// A class's reports: the instructor reports over one class
 	e.GET("/instructor/classes/:slug/gradebook", h.showClassGradebook, read)
 	e.GET("/instructor/classes/:slug/gradebook.csv", h.exportClassGradebook, read)
+	e.GET("/instructor/classes/:slug/gradebook-canvas.csv", h.exportClassCanvas, read)
+	e.GET("/instructor/classes/:slug/gradebook-moodle.csv", h.exportClassMoodle, read)
 	e.GET("/instructor/classes/:slug/quizzes/:quiz", h.showClassQuizStatistics, read)
 	e.GET("/instructor/classes/:slug/students/:id", h.showClassStudent, read)
 

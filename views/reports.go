@@ -19,6 +19,10 @@ func (s ReportScope) GradebookURL() string { return s.Base + "/gradebook" }
 // CSVURL is the scope's gradebook as CSV.
 func (s ReportScope) CSVURL() string { return s.Base + "/gradebook.csv" }
 
+// CanvasURL and MoodleURL are the scope's gradebook as each LMS imports it.
+func (s ReportScope) CanvasURL() string { return s.Base + "/gradebook-canvas.csv" }
+func (s ReportScope) MoodleURL() string { return s.Base + "/gradebook-moodle.csv" }
+
 // QuizURL is a quiz's item statistics in the scope.
 func (s ReportScope) QuizURL(slug string) string { return s.Base + "/quizzes/" + slug }
 
