@@ -25,8 +25,12 @@ var (
 	}}
 )
 
-func (h *Handler) exportCanvas(c *echo.Context) error { return h.lmsExport(c, courseReports, canvasFormat) }
-func (h *Handler) exportMoodle(c *echo.Context) error { return h.lmsExport(c, courseReports, moodleFormat) }
+func (h *Handler) exportCanvas(c *echo.Context) error {
+	return h.lmsExport(c, courseReports, canvasFormat)
+}
+func (h *Handler) exportMoodle(c *echo.Context) error {
+	return h.lmsExport(c, courseReports, moodleFormat)
+}
 func (h *Handler) exportClassCanvas(c *echo.Context) error {
 	return h.lmsExport(c, classScope(c), canvasFormat)
 }
