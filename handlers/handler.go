@@ -89,6 +89,7 @@ type Handler struct {
 	signouts *signout.List // recent sign-outs
 	limits   limits        // request budgets per client address
 	classes  *classes.Directory
+	zones    *zones // classes' time zones, loaded once each
 }
 
 // newHandler holds d for the routes.
@@ -133,6 +134,7 @@ func newHandler(d Deps) (*Handler, error) {
 		signouts: d.SignOuts,
 		limits:   newLimits(d.Clock),
 		classes:  d.Classes,
+		zones:    &zones{},
 	}
 	if h.classes == nil {
 		h.classes = classes.New(nil, d.Logger) // TODO(integration): over d.Store
