@@ -8,13 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v5"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/exports"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
 )
@@ -274,7 +273,7 @@ func (h *Handler) exportGradebook(c *echo.Context) error {
 				return err
 			}
 		}
-		record[0], record[1] = spreadsheetSafe(r.Email), spreadsheetSafe(r.Name)
+		record[0], record[1] = exports.SpreadsheetSafe(r.Email), exports.SpreadsheetSafe(r.Name)
 		for i := range lessons {
 			record[2+i] = ""
 			if g := gradeAt(r.Grades, i); g != nil {
@@ -313,27 +312,4 @@ func (h *Handler) exportGradebook(c *echo.Context) error {
 // csvPercent writes a fraction as a percentage with at most two decimals.
 func csvPercent(f float64) string {
 	return strconv.FormatFloat(math.Round(f*10000)/100, 'f', -1, 64)
-}
-
-// spreadsheetSafe neutralises a cell that a spreadsheet would run as a
-// formula by prefixing a single quote, as OWASP advises against CSV
-// injection. A formula starts with = + - or @, or with a tab or carriage
-// return; spreadsheets also skip leading spaces and read fullwidth and other
-// compatibility forms (＝, ﹢) as the plain sign, so the sign is looked for
-// after NFKC normalisation and after leading white space and invisible
-// format characters (NBSP, zero-width space, BOM).
-func spreadsheetSafe(s string) string {
-	if s == "" {
-		return s
-	}
-	if s[0] == '\t' || s[0] == '\r' {
-		return "'" + s
-	}
-	t := strings.TrimLeftFunc(norm.NFKC.String(s), func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)
-	})
-	if t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
-		return "'" + s
-	}
-	return s
 }
