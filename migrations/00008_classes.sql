@@ -93,6 +93,11 @@ ALTER TABLE attempts ADD CONSTRAINT attempts_user_class_quiz_no_key UNIQUE (user
 CREATE INDEX attempts_class_idx ON attempts (class_id, quiz) WHERE class_id <> 0;
 
 ALTER TABLE attempt_starts ADD COLUMN class_id bigint NOT NULL DEFAULT 0;
+-- The class's rules the start's token carries (due, late policy, close,
+-- attempt limit: store.ClassRules), so that starting again returns the
+-- attempt with the rules it began with, and its submit must agree with
+-- them. NULL for none (the open course).
+ALTER TABLE attempt_starts ADD COLUMN rules jsonb;
 ALTER TABLE attempt_starts DROP CONSTRAINT attempt_starts_pkey;
 ALTER TABLE attempt_starts ADD PRIMARY KEY (user_id, quiz, class_id, start_no);
 
