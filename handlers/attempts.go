@@ -178,6 +178,18 @@ func (h *Handler) showMe(c *echo.Context) error {
 		byQuiz[a.Quiz] = append(byQuiz[a.Quiz], a)
 	}
 	v := views.MeView{Name: id.Name}
+	if cs := h.classes.StudentClasses(id.UserID); len(cs) > 0 {
+		inClasses, err := h.classGrades(ctx, id.UserID, cs)
+		if err != nil {
+			return err
+		}
+		v.Classes = h.myClasses(id.UserID, cs, inClasses, time.Now())
+		feed, err := h.feedURL(c, id.UserID)
+		if err != nil {
+			return err
+		}
+		v.Calendar = &views.CalendarView{URL: feed, Reset: c.QueryParam("calendar") == "reset"}
+	}
 	for _, l := range h.views.course.Lessons() {
 		q, ok := h.quizzes.Current(l.Slug)
 		if !ok {
@@ -188,9 +200,19 @@ func (h *Handler) showMe(c *echo.Context) error {
 			ml.Grade, ml.Passed = percent(g.Grade), g.Passed
 		}
 		for _, a := range byQuiz[l.Slug] {
-			ml.Attempts = append(ml.Attempts, views.MeAttempt{
+			ma := views.MeAttempt{
 				ID: a.ID, No: a.AttemptNo, Score: percent(a.Fraction()), When: a.SubmittedAt.UTC().Format("2 Jan 15:04"),
-			})
+				Late: a.Late,
+			}
+			if a.ClassID != 0 {
+				if cl, ok := h.classes.Class(a.ClassID); ok {
+					ma.Class = cl.Name
+				}
+			}
+			if a.Penalty > 0 {
+				ma.Penalty = percent(a.Penalty) + " off for lateness: " + percent(a.Fraction()*(1-a.Penalty))
+			}
+			ml.Attempts = append(ml.Attempts, ma)
 		}
 		if ml.Passed {
 			v.Passed++

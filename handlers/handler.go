@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v5/middleware"
 
 	"github.com/twelve-course/twelve/auth"
+	"github.com/twelve-course/twelve/calendar"
 	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
@@ -89,7 +90,8 @@ type Handler struct {
 	signouts *signout.List // recent sign-outs
 	limits   limits        // request budgets per client address
 	classes  *classes.Directory
-	zones    *zones // classes' time zones, loaded once each
+	zones    *zones               // classes' time zones, loaded once each
+	feeds    *calendar.FeedTokens // calendar feed links
 }
 
 // newHandler holds d for the routes.
@@ -108,6 +110,10 @@ func newHandler(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	tokens, err := quiz.NewSigner(d.Config.SecretKeys)
+	if err != nil {
+		return nil, err
+	}
+	feeds, err := calendar.NewFeedTokens(d.Config.SecretKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +141,7 @@ func newHandler(d Deps) (*Handler, error) {
 		limits:   newLimits(d.Clock),
 		classes:  d.Classes,
 		zones:    &zones{},
+		feeds:    feeds,
 	}
 	if h.classes == nil {
 		h.classes = classes.New(nil, d.Logger) // TODO(integration): over d.Store

@@ -28,6 +28,14 @@ func (h *Handler) showHome(c *echo.Context) error {
 			return err
 		}
 		v.Classes = h.myClasses(id.UserID, cs, inClasses, time.Now())
+		// After a join (see joinClass): said only of a class they are in.
+		if joined := c.QueryParam("joined"); joined != "" {
+			for _, cl := range cs {
+				if cl.Slug == joined {
+					v.Joined = cl.Name
+				}
+			}
+		}
 		for i := range v.Lessons {
 			if g, ok := grades[v.Lessons[i].Slug]; ok {
 				v.Lessons[i].Progress = &views.LessonProgress{Attempts: g.Attempts, Grade: g.Grade, Passed: g.Passed}
