@@ -52,7 +52,7 @@ func dayNumber(t time.Time, loc *time.Location) int {
 // "overdue by 2 days" (every started day counting, as the late penalty
 // counts them).
 func dueIn(due, now time.Time, loc *time.Location) string {
-	if !now.Before(due) {
+	if now.After(due) {
 		return "overdue by " + plural(quiz.DaysLate(due, now), "day", "days")
 	}
 	at := due.In(loc).Format("15:04")

@@ -88,7 +88,7 @@ func (h *Handler) classQuiz(c store.Class, l *content.Lesson, user int64, accs m
 	}
 	if !r.DueAt.IsZero() {
 		cq.Due = classTime(r.DueAt, loc, now)
-		cq.DueIn, cq.Overdue = dueIn(r.DueAt, now, loc), !now.Before(r.DueAt)
+		cq.DueIn, cq.Overdue = dueIn(r.DueAt, now, loc), now.After(r.DueAt)
 		cq.OwnDue = accs[l.Slug].DueAt != nil || accs[""].DueAt != nil
 	}
 	if !r.ClosesAt.IsZero() {
