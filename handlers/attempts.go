@@ -210,7 +210,7 @@ func (h *Handler) showMe(c *echo.Context) error {
 				}
 			}
 			if a.Penalty > 0 {
-				ma.Penalty = percent(a.Penalty) + " off for lateness: " + percent(a.Fraction()*(1-a.Penalty))
+				ma.Penalty = percent(a.Penalty) + " off for lateness: " + percent(a.Credited())
 			}
 			ml.Attempts = append(ml.Attempts, ma)
 		}

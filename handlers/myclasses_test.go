@@ -312,3 +312,45 @@ func TestDueIn(t *testing.T) {
 		t.Errorf("classTime next year = %q", got)
 	}
 }
+
+// TestLateAttemptOnMe: a late attempt in a class is marked late, with
+// what the penalty took off, on /me, and its class grade on home.
+func TestLateAttemptOnMe(t *testing.T) {
+	f := newClassFixture(t)
+	q := courseQuizzes(t)["logs"]
+	_, _, err := f.store.SaveAttempt(context.Background(), store.NewAttempt{
+		Attempt: store.Attempt{
+			ID: "00000000-0000-4000-8000-000000000042", UserID: f.ada.id, Quiz: "logs", Version: q.Version,
+			Seed: 7, StartedAt: time.Now().Add(-time.Hour), Score: 4, MaxScore: 5,
+			ClassID: f.class.ID, Late: true, Penalty: 0.2,
+		},
+		Responses:   []store.Response{{Position: 0, Question: "q1", Answer: []byte(`{"raw":"x"}`), Score: 4, MaxScore: 5}},
+		VersionBody: []byte(`{"slug":"logs"}`),
+	}, q.Settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := f.page(f.ada, "/me")
+	var attempt *html.Node
+	for _, n := range allByTestID(me.root, "my-grade") {
+		if signinAttr(n, "data-lesson") == "logs" {
+			attempt = (signinDoc{n}).byTestID("my-attempt")
+		}
+	}
+	if attempt == nil {
+		t.Fatal("/me lists no attempt of logs")
+	}
+	if got := textIn(attempt, "penalty"); got != "20% off for lateness: 64%" || textIn(attempt, "late") != "late" {
+		t.Errorf("late attempt shows %q, late mark %q", got, textIn(attempt, "late"))
+	}
+	if !strings.Contains(renderNode(attempt), "in Twelve Fall 2026") {
+		t.Error("the attempt does not name its class")
+	}
+	row := classQuizRow(f.page(f.ada, "/"), "logs")
+	if got := textIn(row, "class-grade"); got != "64%" || textIn(row, "late") != "late" {
+		t.Errorf("home: class grade %q, late %q; want 64%% marked late", got, textIn(row, "late"))
+	}
+	if row := classQuizRow(f.page(f.bob, "/"), "logs"); textIn(row, "class-grade") != "—" {
+		t.Error("Bob's home shows Ada's grade")
+	}
+}
