@@ -102,6 +102,16 @@ const attemptColumns = `id, user_id, quiz, version, attempt_no, seed, started_at
 // recorded (made before starts were, or while the quiz had no limits)
 // takes the next attempt number, if one is left.
 //
+// An attempt belongs to a class (a.ClassID; 0 is the open course).
+// settings are the rules it was taken under: for a class, the class's
+// effective rules for the student (package classes), with AttemptLimit
+// the token's Limit. Attempt numbers and the attempt limit count the
+// student's attempts in that class only, and the class grade
+// (class_grades, then the class gradebook row) is kept by settings over
+// them. The course-wide grade (grades, gradebook: "all students") counts
+// every attempt of the quiz in any class, by a.CourseSettings. Every grade
+// credits an attempt with score/max × (1 − penalty).
+//
 // It takes three round trips to the database: begin, queue and look (the
 // lock, the attempt id, the attempts before it), then write (the attempt,
 // its responses, the grade, the report summaries), then commit. The quiz

@@ -45,10 +45,11 @@ func (s *Store) Attempt(ctx context.Context, id string) (Attempt, []Response, er
 }
 
 // AttemptsOf lists a student's attempts, of one quiz or (quiz "") of all,
-// oldest first.
+// in every class, by quiz and attempt number (numbers count per class:
+// attempts with the same number, in different classes, oldest first).
 func (s *Store) AttemptsOf(ctx context.Context, userID int64, quizSlug string) ([]Attempt, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+attemptColumns+` FROM attempts
-WHERE user_id = $1 AND ($2 = '' OR quiz = $2) ORDER BY quiz, attempt_no`, userID, quizSlug)
+WHERE user_id = $1 AND ($2 = '' OR quiz = $2) ORDER BY quiz, attempt_no, submitted_at, id`, userID, quizSlug)
 	if err != nil {
 		return nil, opError("attempts of user", err)
 	}

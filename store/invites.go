@@ -92,8 +92,8 @@ func (s *Store) ClassInvites(ctx context.Context, classID int64) ([]Invite, erro
 	return is, nil
 }
 
-// acceptInvitesSQL turns the invites of the verified email $2 into
-// memberships of user $1 (via roster for students, staff for TAs and
+// acceptInvitesSQL, in RecordSignIn's transaction, turns the invites of
+// the verified email $2 into memberships of user $1 (via roster for students, staff for TAs and
 // instructors; someone already a member keeps their role), deletes them,
 // and announces each class changed.
 const acceptInvitesSQL = `
@@ -105,10 +105,3 @@ WITH invited AS (
 	ON CONFLICT (class_id, user_id) DO NOTHING
 )
 SELECT pg_notify('` + ClassChannel + `', class_id::text) FROM invited`
-
-// acceptInvites is RecordSignIn's part for classes.
-func acceptInvites(ctx context.Context, tx pgx.Tx, userID int64, email string) error {
-	rows, _ := tx.Query(ctx, acceptInvitesSQL, userID, email)
-	_, err := pgx.CollectRows(rows, pgx.RowTo[any])
-	return err
-}

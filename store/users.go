@@ -98,13 +98,12 @@ func (s *Store) RecordSignIn(ctx context.Context, in SignIn, role func(granted b
 		}
 		u.Granted = granted
 		u.Instructor = role(granted)
-		if _, err = tx.Exec(ctx, setRoleSQL, u.ID, u.Instructor, role(false)); err != nil {
-			return err
-		}
+		b := &pgx.Batch{}
+		b.Queue(setRoleSQL, u.ID, u.Instructor, role(false))
 		if email := normalEmail(u.Email); in.EmailVerified && email != "" {
-			return acceptInvites(ctx, tx, u.ID, email)
+			b.Queue(acceptInvitesSQL, u.ID, email) // in the same round trip
 		}
-		return nil
+		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
 		return User{}, opError("record sign-in", err)
