@@ -7,9 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/net/html"
 
+	"github.com/twelve-course/twelve/classes"
+	"github.com/twelve-course/twelve/internal/proctest"
+	"github.com/twelve-course/twelve/signout"
 	"github.com/twelve-course/twelve/store"
+	"github.com/twelve-course/twelve/store/storetest"
 )
 
 // classFixture is a class in Berlin with three quizzes set: codebase due
@@ -352,5 +357,78 @@ func TestLateAttemptOnMe(t *testing.T) {
 	}
 	if row := classQuizRow(f.page(f.bob, "/"), "logs"); textIn(row, "class-grade") != "—" {
 		t.Error("Bob's home shows Ada's grade")
+	}
+}
+
+// TestClassPagesStayCheap: the lesson page tells a student in a class
+// its quiz's dates without asking the database, and home asks it one
+// question more than for a student in no class.
+func TestClassPagesStayCheap(t *testing.T) {
+	cfg, err := pgxpool.ParseConfig(storetest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &statementCounter{}
+	cfg.ConnConfig.Tracer = counter
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	var list *signout.List
+	var dir *classes.Directory
+	app := newTestApp(t, appOptions{pool: pool, env: map[string]string{"SECRET_KEY": quizTestKey},
+		wire: func(d *Deps) {
+			list = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
+			d.SignOuts = list
+			dir = classes.New(classSource{d.Store}, d.Logger)
+			d.Classes = dir
+		}})
+	go list.Run(t.Context())
+	if ev := app.logs.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "sign-out listener connected" }); ev == nil {
+		t.Fatalf("the sign-out list did not connect; logs:\n%s", app.logs)
+	}
+	a := &quizApp{t: t, e: app.e, store: app.store, cookie: mustCookies(t, app.cfg.SecretKeys...), logs: app.logs}
+	ctx := context.Background()
+	class, err := a.store.CreateClass(ctx, store.Class{Slug: "fall-26", Name: "Fall", TimeZone: "Europe/Berlin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().Add(72 * time.Hour)
+	if err := a.store.SetQuizSettings(ctx, store.QuizSettings{ClassID: class.ID, Quiz: "config", DueAt: &due}); err != nil {
+		t.Fatal(err)
+	}
+	ada, carl := a.signIn("ada", "ada@example.edu"), a.signIn("carl", "carl@example.edu")
+	if _, err := a.store.AddMember(ctx, class.ID, ada.id, store.RoleStudent, store.ViaLink); err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	statements := func(s student, path string) (int64, signinDoc) {
+		t.Helper()
+		a.get(&s, path) // the first signed-in request may look the user up
+		before := counter.n.Load()
+		w := a.get(&s, path)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, w.Code)
+		}
+		return counter.n.Load() - before, parseSigninDoc(t, w.Body.String())
+	}
+	n, d := statements(ada, "/lessons/config")
+	if d.byTestID("quiz-due") == nil {
+		t.Fatal("the lesson page does not show the class's due date")
+	}
+	if n != 0 {
+		t.Errorf("the lesson page sent %d statements for a student in a class, want none", n)
+	}
+	inNone, _ := statements(carl, "/")
+	inClass, d := statements(ada, "/")
+	if d.byTestID("my-classes") == nil {
+		t.Fatal("home does not show the class")
+	}
+	t.Logf("home: %d statements in a class, %d in none", inClass, inNone)
+	if inClass > inNone+1 {
+		t.Errorf("home sent %d statements for a student in a class, %d for one in none: want at most one more", inClass, inNone)
 	}
 }
