@@ -432,3 +432,41 @@ func TestClassPagesStayCheap(t *testing.T) {
 		t.Errorf("home sent %d statements for a student in a class, %d for one in none: want at most one more", inClass, inNone)
 	}
 }
+
+// TestQuizLinksInTwoClasses: a student in two classes picks the class of
+// an attempt from the lesson page, one link per class, and home links
+// each class's quizzes with that class.
+func TestQuizLinksInTwoClasses(t *testing.T) {
+	f := newClassFixture(t)
+	spring := f.class_(store.Class{Slug: "spring-27", Name: "Twelve Spring 2027", TimeZone: "America/New_York"})
+	if _, err := f.store.AddMember(context.Background(), spring.ID, f.bob.id, store.RoleStudent, store.ViaLink); err != nil {
+		t.Fatal(err)
+	}
+	f.reload(spring.ID)
+	d := f.page(f.bob, "/lessons/codebase")
+	var links []string
+	for _, cta := range allByTestID(d.root, "quiz-cta-class") {
+		if l := (signinDoc{cta}).byTestID("quiz-link"); l != nil {
+			links = append(links, signinAttr(l, "href")+" "+textIn(cta, "quiz-link"))
+		}
+	}
+	want := []string{
+		"/lessons/codebase/quiz?class=fall-26 Take the quiz in Twelve Fall 2026",
+		"/lessons/codebase/quiz?class=spring-27 Take the quiz in Twelve Spring 2027",
+	}
+	if strings.Join(links, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lesson quiz links:\n%s\nwant:\n%s", strings.Join(links, "\n"), strings.Join(want, "\n"))
+	}
+	home := f.page(f.bob, "/")
+	for _, c := range allByTestID(home.root, "class") {
+		slug := signinAttr(c, "data-class")
+		for _, l := range allByTestID(c, "class-quiz-link") {
+			if href := signinAttr(l, "href"); !strings.HasSuffix(href, "?class="+slug) {
+				t.Errorf("in class %s, home links a quiz to %s", slug, href)
+			}
+		}
+	}
+	if zones := allByTestID(home.root, "class-zone"); len(zones) != 2 || textIn(zones[1], "class-zone") != "America/New_York" {
+		t.Errorf("home does not name each class's own zone")
+	}
+}
