@@ -301,3 +301,45 @@ func signinText(n *html.Node, tag string) string {
 	walk(els[0])
 	return strings.TrimSpace(b.String())
 }
+
+// TestJoinLinkSurvivesSignIn: a signed-out student opening a join link
+// signs in at the provider and lands back on the link, whose button
+// joins; the same form sent from another site changes nothing.
+func TestJoinLinkSurvivesSignIn(t *testing.T) {
+	idp := startDevIDP(t, "127.0.0.1:0", nil)
+	site := startSigninSite(t, signinSiteOptions{issuer: idp.Issuer()})
+	if _, err := site.store.CreateClass(context.Background(), store.Class{Slug: "fall-26", Name: "Fall 2026", JoinCode: fallCode}); err != nil {
+		t.Fatal(err)
+	}
+	link := site.URL + "/join/" + fallCode
+	b := newBrowser(t)
+	resp, body := b.get(link)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET the link signed out ended at %s with %d, want the provider's chooser", resp.Request.URL, resp.StatusCode)
+	}
+	resp, body = b.choose(resp, body, "account-student-ada")
+	if got := resp.Request.URL.String(); got != link || resp.StatusCode != http.StatusOK {
+		t.Fatalf("after signing in the browser is at %s (%d), want back at %s", got, resp.StatusCode, link)
+	}
+	doc := parseSigninDoc(t, body)
+	if got, _ := doc.text("class-name"); got != "Fall 2026" || doc.byTestID("join-form") == nil {
+		t.Fatalf("back at the link: class %q, form %v:\n%s", got, doc.byTestID("join-form"), body)
+	}
+	members := func() int {
+		var n int
+		if err := site.pool.QueryRow(context.Background(), `SELECT count(*) FROM class_members`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if resp, _ := b.postFormFrom("https://evil.example", link, nil); resp.StatusCode != http.StatusForbidden || members() != 0 {
+		t.Errorf("a join posted from another site = %d with %d members, want 403 and none", resp.StatusCode, members())
+	}
+	resp, _ = b.postForm(link, nil)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/" || resp.Request.URL.Query().Get("joined") != "fall-26" {
+		t.Errorf("joining ended at %s (%d), want the home page confirming it", resp.Request.URL, resp.StatusCode)
+	}
+	if n := members(); n != 1 {
+		t.Errorf("%d members after joining, want 1", n)
+	}
+}
