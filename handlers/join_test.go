@@ -164,6 +164,13 @@ func TestJoinByLink(t *testing.T) {
 	if got := a.members(class.ID); len(got) != 1 {
 		t.Errorf("members after joining twice = %v", got)
 	}
+	// The code is a shared secret: the request log names the route only.
+	if strings.Contains(a.logs.String(), fallCode) {
+		t.Error("the join code was logged")
+	}
+	if !strings.Contains(a.logs.String(), `"path":"/join/[code]"`) {
+		t.Error("the join requests were not logged (by route)")
+	}
 }
 
 // TestJoinLinkRefused: a code that does not (or no longer) open a class
