@@ -178,7 +178,8 @@ func (h *Handler) showMe(c *echo.Context) error {
 		byQuiz[a.Quiz] = append(byQuiz[a.Quiz], a)
 	}
 	v := views.MeView{Name: id.Name}
-	if cs := h.classes.StudentClasses(id.UserID); len(cs) > 0 {
+	cs := h.classes.StudentClasses(id.UserID)
+	if len(cs) > 0 {
 		inClasses, err := h.classGrades(ctx, id.UserID, cs)
 		if err != nil {
 			return err
@@ -195,7 +196,8 @@ func (h *Handler) showMe(c *echo.Context) error {
 		if !ok {
 			continue
 		}
-		ml := views.MeLesson{Numeral: l.Numeral, Title: l.Title, Slug: l.Slug, Grade: "—", Method: string(q.Settings.Grading)}
+		ml := views.MeLesson{Numeral: l.Numeral, Title: l.Title, Slug: l.Slug, Grade: "—", Method: string(q.Settings.Grading),
+			QuizURL: quizLink(l.Slug, cs)}
 		if g, ok := grades[l.Slug]; ok {
 			ml.Grade, ml.Passed = percent(g.Grade), g.Passed
 		}
@@ -222,6 +224,19 @@ func (h *Handler) showMe(c *echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.ok(c, views.MePage(h.page(c, "My progress"), v))
+}
+
+// quizLink is the link that starts a lesson's quiz for a student in
+// classes cs: the plain one in none, in their class when they have one,
+// and the lesson's quiz section, to pick the class, when they have several.
+func quizLink(slug string, cs []store.Class) string {
+	switch len(cs) {
+	case 0:
+		return views.QuizURL(slug)
+	case 1:
+		return views.ClassQuizURL(slug, cs[0].Slug)
+	}
+	return views.LessonURL(slug) + "#quiz"
 }
 
 // studentName names a student for an instructor's review page.

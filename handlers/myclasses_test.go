@@ -222,6 +222,16 @@ func TestClassesOnHomeAndMe(t *testing.T) {
 			if d.byTestID("my-classes") != nil || d.byTestID("calendar") != nil {
 				t.Error("a student in no class sees a class section")
 			}
+			if path == "/me" {
+				for _, tt := range []struct {
+					s    student
+					want string
+				}{{f.carl, "/lessons/codebase/quiz"}, {f.bob, "/lessons/codebase/quiz?class=fall-26"}} {
+					if got := signinAttr(f.page(tt.s, "/me").byTestID("take-quiz"), "href"); got != tt.want {
+						t.Errorf("/me's first quiz link = %q, want %q", got, tt.want)
+					}
+				}
+			}
 		})
 	}
 }
@@ -465,6 +475,9 @@ func TestQuizLinksInTwoClasses(t *testing.T) {
 				t.Errorf("in class %s, home links a quiz to %s", slug, href)
 			}
 		}
+	}
+	if got := signinAttr(f.page(f.bob, "/me").byTestID("take-quiz"), "href"); got != "/lessons/codebase#quiz" {
+		t.Errorf("/me's quiz link for a student in two classes = %q, want the lesson's quiz section to pick one", got)
 	}
 	if zones := allByTestID(home.root, "class-zone"); len(zones) != 2 || textIn(zones[1], "class-zone") != "America/New_York" {
 		t.Errorf("home does not name each class's own zone")
