@@ -240,16 +240,13 @@ func (h *Handler) showMe(c *echo.Context) error {
 }
 
 // quizLink is the link that starts a lesson's quiz for a student in
-// classes cs: the plain one in none, in their class when they have one,
-// and the lesson's quiz section, to pick the class, when they have several.
+// classes cs: in their class when they have exactly one; otherwise the
+// plain one (the start asks a student in several which class).
 func quizLink(slug string, cs []store.Class) string {
-	switch len(cs) {
-	case 0:
-		return views.QuizURL(slug)
-	case 1:
+	if len(cs) == 1 {
 		return views.ClassQuizURL(slug, cs[0].Slug)
 	}
-	return views.LessonURL(slug) + "#quiz"
+	return views.QuizURL(slug)
 }
 
 // studentName names a student for an instructor's review page.

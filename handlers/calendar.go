@@ -65,9 +65,9 @@ func (h *Handler) serveCalendar(c *echo.Context) error {
 			if r.DueAt.IsZero() {
 				continue
 			}
-			desc := "Due " + classTime(r.DueAt, loc, now) + "."
+			desc := "Due " + classTime(r.DueAt, loc) + "."
 			if !r.ClosesAt.IsZero() && !r.ClosesAt.Equal(r.DueAt) {
-				desc += "\nCloses " + classTime(r.ClosesAt, loc, now) + "."
+				desc += "\nCloses " + classTime(r.ClosesAt, loc) + "."
 			}
 			if r.Extended {
 				desc += "\nThese are your own dates and limits."

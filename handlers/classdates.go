@@ -29,15 +29,10 @@ func (z *zones) get(name string) *time.Location {
 	return loc
 }
 
-// classTime is t in loc, as "Fri 11 Dec 17:00 Europe/Berlin", with the
-// year when it is not now's year.
-func classTime(t time.Time, loc *time.Location, now time.Time) string {
-	t = t.In(loc)
-	layout := "Mon 2 Jan 15:04"
-	if t.Year() != now.In(loc).Year() {
-		layout = "Mon 2 Jan 2006 15:04"
-	}
-	return t.Format(layout) + " " + loc.String()
+// classTime is t in loc, as classes.FormatIn writes it ("Fri 11 Dec
+// 2026, 17:00 Europe/Berlin"), with the zone from the cache.
+func classTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04") + " " + loc.String()
 }
 
 // dayNumber counts days in loc's calendar, so that two times of the same

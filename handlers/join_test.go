@@ -14,20 +14,6 @@ import (
 	"github.com/twelve-course/twelve/store"
 )
 
-// classSource is the class directory's source over the test's store, as
-// cmd/twelve wires it.
-type classSource struct{ s *store.Store }
-
-func (c classSource) LoadClasses(ctx context.Context) ([]store.ClassSnapshot, error) {
-	return c.s.LoadClasses(ctx)
-}
-func (c classSource) LoadClass(ctx context.Context, id int64) (store.ClassSnapshot, error) {
-	return c.s.LoadClass(ctx, id)
-}
-func (c classSource) Listen(ctx context.Context) (classes.Listener, error) {
-	return c.s.ListenClasses(ctx)
-}
-
 // classApp is a quizApp whose class directory reads its database.
 type classApp struct {
 	*quizApp
@@ -42,7 +28,7 @@ func newClassApp(t *testing.T, wire ...func(*Deps)) *classApp {
 	t.Helper()
 	var dir *classes.Directory
 	qa := newQuizApp(t, "", nil, map[string]string{"BASE_URL": classBaseURL}, func(d *Deps) {
-		dir = classes.New(classSource{d.Store}, d.Logger)
+		dir = classes.New(classes.FromStore(d.Store), d.Logger)
 		d.Classes = dir
 		for _, w := range wire {
 			w(d)

@@ -44,7 +44,7 @@ func (h *Handler) myClasses(user int64, cs []store.Class, grades map[int64]map[s
 		sc := views.StudentClass{
 			Name: c.Name, Slug: c.Slug, Zone: loc.String(),
 			Dates:          classDates(c.StartsOn, c.EndsOn),
-			Accommodations: h.accommodationNotes(accs, loc, now),
+			Accommodations: h.accommodationNotes(accs, loc),
 		}
 		for _, l := range h.views.course.Lessons() {
 			cq, r, ok := h.classQuiz(c, l, user, accs, loc, now)
@@ -87,20 +87,20 @@ func (h *Handler) classQuiz(c store.Class, l *content.Lesson, user int64, accs m
 		State: "open",
 	}
 	if !r.DueAt.IsZero() {
-		cq.Due = classTime(r.DueAt, loc, now)
+		cq.Due = classTime(r.DueAt, loc)
 		cq.DueIn, cq.Overdue = dueIn(r.DueAt, now, loc), now.After(r.DueAt)
 		cq.OwnDue = accs[l.Slug].DueAt != nil || accs[""].DueAt != nil
 	}
 	if !r.ClosesAt.IsZero() {
-		cq.Closes = classTime(r.ClosesAt, loc, now)
+		cq.Closes = classTime(r.ClosesAt, loc)
 	}
 	var refusal *classes.Refusal
 	if err := r.CanStart(now); errors.As(err, &refusal) {
 		switch {
 		case errors.Is(err, classes.ErrNotOpen):
-			cq.State, cq.Opens = "opens", classTime(refusal.At, loc, now)
+			cq.State, cq.Opens = "opens", classTime(refusal.At, loc)
 		default:
-			cq.State, cq.Closes = "closed", classTime(refusal.At, loc, now)
+			cq.State, cq.Closes = "closed", classTime(refusal.At, loc)
 		}
 	}
 	return cq, r, true
@@ -109,14 +109,14 @@ func (h *Handler) classQuiz(c store.Class, l *content.Lesson, user int64, accs m
 // accommodationNotes say, in sentences, what the student's own
 // accommodations in a class are: those for every quiz first, then each
 // quiz's in course order. Never anyone else's: accs are the student's.
-func (h *Handler) accommodationNotes(accs map[string]store.Accommodation, loc *time.Location, now time.Time) []string {
+func (h *Handler) accommodationNotes(accs map[string]store.Accommodation, loc *time.Location) []string {
 	var notes []string
 	if a, ok := accs[""]; ok {
-		notes = append(notes, accommodationNote(a, "on every quiz of this class", loc, now)...)
+		notes = append(notes, accommodationNote(a, "on every quiz of this class", loc)...)
 	}
 	for _, l := range h.views.course.Lessons() {
 		if a, ok := accs[l.Slug]; ok {
-			notes = append(notes, accommodationNote(a, "on the quiz of lesson "+l.Numeral+" ("+l.Title+")", loc, now)...)
+			notes = append(notes, accommodationNote(a, "on the quiz of lesson "+l.Numeral+" ("+l.Title+")", loc)...)
 		}
 	}
 	return notes
@@ -124,7 +124,7 @@ func (h *Handler) accommodationNotes(accs map[string]store.Accommodation, loc *t
 
 // accommodationNote is one accommodation as sentences; where names the
 // quizzes it covers ("on every quiz of this class").
-func accommodationNote(a store.Accommodation, where string, loc *time.Location, now time.Time) []string {
+func accommodationNote(a store.Accommodation, where string, loc *time.Location) []string {
 	var notes, extra []string
 	if a.TimeFactor > 1 {
 		extra = append(extra, factorText(a.TimeFactor)+" time")
@@ -139,10 +139,10 @@ func accommodationNote(a store.Accommodation, where string, loc *time.Location, 
 		notes = append(notes, "You have "+plural(a.ExtraAttempts, "extra attempt", "extra attempts")+" "+where+" (on a quiz that limits attempts).")
 	}
 	if a.DueAt != nil {
-		notes = append(notes, "Your own due date "+where+": "+classTime(*a.DueAt, loc, now)+".")
+		notes = append(notes, "Your own due date "+where+": "+classTime(*a.DueAt, loc)+".")
 	}
 	if a.ClosesAt != nil {
-		notes = append(notes, "Your own closing date "+where+": "+classTime(*a.ClosesAt, loc, now)+".")
+		notes = append(notes, "Your own closing date "+where+": "+classTime(*a.ClosesAt, loc)+".")
 	}
 	return notes
 }

@@ -33,8 +33,8 @@ type CalendarView struct {
 
 // MeLesson is one lesson's quiz result.
 type MeLesson struct {
-	// QuizURL starts the quiz: in the student's class when they have one,
-	// on the lesson page (to pick a class) when they have several.
+	// QuizURL starts the quiz: in the student's class when they have
+	// exactly one.
 	QuizURL  string
 	Numeral  string
 	Title    string
