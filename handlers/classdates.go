@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/quiz"
 )
 
@@ -12,17 +13,18 @@ import (
 // with the zone's name beside them, so that "17:00" means one moment to a
 // student abroad and to their instructor alike.
 
-// zones caches time zones by IANA name: time.LoadLocation reads a file
-// each time, and every student page names its classes' zones. A class's
-// zone was validated when it was written; an unknown one falls back to UTC.
+// zones caches classes.Zone by IANA name: time.LoadLocation parses the
+// zone's data each time, and every student page names its classes'
+// zones. A class's zone was validated when it was written; one the
+// server no longer knows falls back to UTC, as classes.FormatIn does.
 type zones struct{ m sync.Map }
 
 func (z *zones) get(name string) *time.Location {
 	if loc, ok := z.m.Load(name); ok {
 		return loc.(*time.Location)
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "" {
+	loc, err := classes.Zone(name)
+	if err != nil {
 		loc = time.UTC
 	}
 	z.m.Store(name, loc)
