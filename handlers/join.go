@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
 )
@@ -35,20 +36,6 @@ func joinError(err error) error {
 	return err
 }
 
-// validJoinCode is the shape a join code has (the classes table checks
-// the same); anything else is not looked up.
-func validJoinCode(code string) bool {
-	if len(code) < 16 || len(code) > 64 {
-		return false
-	}
-	for _, r := range code {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // joinPath is the address of a join link.
 func joinPath(code string) string { return "/join/" + url.PathEscape(code) }
 
@@ -56,7 +43,7 @@ func joinPath(code string) string { return "/join/" + url.PathEscape(code) }
 // it; or that the person is in it already, or teaches it.
 func (h *Handler) showJoin(c *echo.Context) error {
 	code := c.Param("code")
-	if !validJoinCode(code) {
+	if !classes.ValidJoinCode(code) {
 		return errJoinLinkDead
 	}
 	class, err := h.store.ClassByJoinCode(c.Request().Context(), code)
@@ -82,7 +69,7 @@ func (h *Handler) showJoin(c *echo.Context) error {
 // (student or staff) keeps their place, and is told so.
 func (h *Handler) joinClass(c *echo.Context) error {
 	code := c.Param("code")
-	if !validJoinCode(code) {
+	if !classes.ValidJoinCode(code) {
 		return errJoinLinkDead
 	}
 	ctx := c.Request().Context()
