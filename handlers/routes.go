@@ -21,6 +21,14 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/attempts/:id", h.showAttempt, h.requireSignIn)
 	e.GET("/me", h.showMe, h.requireSignIn)
 
+	// Classes: students. A join link shows its class and joins it (codes
+	// are long and random; the sign-in budget still stops anyone trying
+	// many); the calendar feed needs no cookie, its signed link is the key
+	e.GET("/join/:code", h.showJoin, signIn, h.requireSignIn)
+	e.POST("/join/:code", h.joinClass, signIn, h.requireSignIn)
+	e.GET("/me/calendar.ics", h.serveCalendar)
+	e.POST("/me/calendar/reset", h.resetCalendar, h.requireSignIn)
+
 	// Instructor reports: the role is re-checked on every request
 	e.GET("/instructor", h.showOverview, h.requireInstructor)
 	e.GET("/instructor/gradebook", h.showGradebook, h.requireInstructor)
