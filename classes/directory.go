@@ -75,9 +75,6 @@ func New(src Source, logger *slog.Logger) *Directory {
 
 // Load reads every class.
 func (d *Directory) Load(ctx context.Context) error {
-	if d.src == nil {
-		return nil
-	}
 	snaps, err := d.src.LoadClasses(ctx)
 	if err != nil {
 		return err
@@ -97,9 +94,6 @@ func (d *Directory) Load(ctx context.Context) error {
 // Reload reads one class again, after a change to it; a class that is
 // gone is forgotten.
 func (d *Directory) Reload(ctx context.Context, id int64) error {
-	if d.src == nil {
-		return nil
-	}
 	s, err := d.src.LoadClass(ctx, id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err

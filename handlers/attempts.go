@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -52,6 +53,18 @@ func (h *Handler) reviewAttempt(c *echo.Context, a store.Attempt, responses []st
 	// The quiz grade is the stored one, as /me and the gradebook show it:
 	// graded once at submit, not again here with today's settings.
 	grade, err := h.store.GradeOf(ctx, a.UserID, a.Quiz)
+	retake := quizPath(a.Quiz)
+	if a.ClassID != 0 {
+		// An attempt in a class is reviewed by the class's rules, with the
+		// student's grade in that class.
+		grade, err = h.classGrade(ctx, a)
+		if current, ok := h.quizzes.Current(a.Quiz); ok {
+			settings = h.classes.Rules(a.ClassID, a.UserID, current).Settings
+		}
+		if class, ok := h.classes.Class(a.ClassID); ok {
+			retake = classQuizPath(a.Quiz, class.Slug)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -87,9 +100,9 @@ func (h *Handler) reviewAttempt(c *echo.Context, a store.Attempt, responses []st
 		case 0:
 			v.LeftNote = "No attempts left."
 		case -1:
-			v.RetakeURL = quizPath(a.Quiz)
+			v.RetakeURL = retake
 		default:
-			v.RetakeURL = quizPath(a.Quiz)
+			v.RetakeURL = retake
 			v.LeftNote = plural(left, "attempt left", "attempts left")
 		}
 	}
@@ -236,4 +249,17 @@ func duration(d time.Duration) string {
 		return strconv.Itoa(int(d.Seconds())) + " s"
 	}
 	return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// classGrade is the student's grade in the class of attempt a.
+func (h *Handler) classGrade(ctx context.Context, a store.Attempt) (store.Grade, error) {
+	gs, err := h.store.ClassGradesOf(ctx, a.ClassID, a.UserID)
+	if err != nil {
+		return store.Grade{}, err
+	}
+	g, ok := gs[a.Quiz]
+	if !ok {
+		return store.Grade{}, store.ErrNotFound
+	}
+	return g, nil
 }

@@ -119,7 +119,8 @@ func (h *Handler) establishIdentity(c *echo.Context, profile auth.Profile, via s
 		Group:         h.roles.MatchGroup(profile.Groups),
 	}
 	user, err := h.store.RecordSignIn(c.Request().Context(),
-		store.SignIn{Issuer: profile.Issuer, Subject: profile.Subject, Email: profile.Email, Name: profile.Name},
+		store.SignIn{Issuer: profile.Issuer, Subject: profile.Subject, Email: profile.Email, Name: profile.Name,
+			EmailVerified: profile.EmailVerified},
 		func(granted bool) bool { return h.roles.Instructor(id, granted) })
 	if err != nil {
 		return auth.Identity{}, err

@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -135,7 +136,11 @@ func newHandler(d Deps) (*Handler, error) {
 		classes:  d.Classes,
 	}
 	if h.classes == nil {
-		h.classes = classes.New(nil, d.Logger) // TODO(integration): over d.Store
+		// Loaded once; until it is, quiz starts answer 503.
+		h.classes = classes.New(classes.FromStore(d.Store), d.Logger)
+		if err := h.classes.Load(context.Background()); err != nil {
+			d.Logger.Warn("classes not loaded", "error", err.Error())
+		}
 	}
 	if h.signouts == nil {
 		h.signouts = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/store"
@@ -71,7 +72,18 @@ func (h *Handler) startQuiz(c *echo.Context) error {
 	raw := c.QueryParam("attempt")
 	tok, err := h.tokens.Decode(raw, now)
 	if raw == "" || err != nil || tok.UserID != id.UserID || tok.Quiz != q.Slug || q.Settings.Late(tok.Deadline, now) {
-		fresh, err := h.beginAttempt(c, q, id.UserID, now)
+		if !h.classes.Loaded() {
+			return errClassesLoading
+		}
+		class, answered, err := h.attemptClass(c, l, id.UserID)
+		if err != nil || answered {
+			return err
+		}
+		rules := h.classes.Rules(class.ID, id.UserID, q)
+		if err := rules.CanStart(now); err != nil {
+			return quizDatesError(err, class)
+		}
+		fresh, err := h.beginAttempt(c, q, rules, id.UserID, now)
 		if err != nil {
 			return err
 		}
@@ -104,9 +116,12 @@ func (h *Handler) startQuiz(c *echo.Context) error {
 // deadline on every start until it is submitted or expires — or a new one,
 // recorded once, while attempts are left: so starting again can neither
 // preview more of the bank nor reset the clock.
-func (h *Handler) beginAttempt(c *echo.Context, q *quiz.Quiz, userID int64, now time.Time) (quiz.Token, error) {
-	if !q.Settings.StartCounts() {
-		return quiz.NewToken(q, userID, now), nil
+//
+// In a class, the rules are the class's (classes.Resolve) and the token
+// carries them (classes.Rules.Token).
+func (h *Handler) beginAttempt(c *echo.Context, q *quiz.Quiz, rules classes.Rules, userID int64, now time.Time) (quiz.Token, error) {
+	if !rules.Settings.StartCounts() {
+		return rules.Token(quiz.NewToken(q, userID, now)), nil
 	}
 	body, err := q.Body()
 	if err != nil {
@@ -114,8 +129,8 @@ func (h *Handler) beginAttempt(c *echo.Context, q *quiz.Quiz, userID int64, now 
 	}
 	ctx := c.Request().Context()
 	tok, created, err := h.store.StartAttempt(ctx, store.NewStart{
-		UserID: userID, Quiz: q.Slug, Settings: q.Settings, Now: now, VersionBody: body,
-		Make: func(no int) quiz.Token { return h.tokens.StartToken(q, userID, no, now) },
+		UserID: userID, Quiz: q.Slug, ClassID: rules.Class, Settings: rules.Settings, Now: now, VersionBody: body,
+		Make: func(no int) quiz.Token { return rules.Token(h.tokens.StartToken(q, userID, no, now)) },
 	})
 	switch {
 	case errors.Is(err, store.ErrAttemptLimit):
@@ -124,7 +139,7 @@ func (h *Handler) beginAttempt(c *echo.Context, q *quiz.Quiz, userID int64, now 
 		return quiz.Token{}, err
 	}
 	if created {
-		h.logger.InfoContext(ctx, "attempt started", "attempt_id", tok.AttemptID, "quiz", q.Slug, "user_id", userID, "attempt_no", tok.No)
+		h.logger.InfoContext(ctx, "attempt started", "attempt_id", tok.AttemptID, "quiz", q.Slug, "user_id", userID, "attempt_no", tok.No, "class_id", rules.Class)
 	}
 	return tok, nil
 }
@@ -135,12 +150,21 @@ func (h *Handler) beginAttempt(c *echo.Context, q *quiz.Quiz, userID int64, now 
 // its review.
 func (h *Handler) attemptNote(c *echo.Context, q *quiz.Quiz, tok quiz.Token) (note, reviewID string, err error) {
 	limit := q.Settings.AttemptLimit
+	if tok.Class != 0 {
+		limit = tok.Limit
+	}
 	if limit <= 0 {
 		return "", "", nil
 	}
-	as, err := h.store.AttemptsOf(c.Request().Context(), tok.UserID, q.Slug)
+	all, err := h.store.AttemptsOf(c.Request().Context(), tok.UserID, q.Slug)
 	if err != nil {
 		return "", "", err
+	}
+	var as []store.Attempt // this class's
+	for _, a := range all {
+		if a.ClassID == tok.Class {
+			as = append(as, a)
+		}
 	}
 	for _, a := range as {
 		if a.ID == tok.AttemptID {
@@ -149,7 +173,7 @@ func (h *Handler) attemptNote(c *echo.Context, q *quiz.Quiz, tok quiz.Token) (no
 	}
 	no := tok.No
 	if no == 0 { // a start that was not recorded: the next number, if any
-		if q.Settings.AttemptsLeft(len(as)) == 0 {
+		if limit-len(as) <= 0 {
 			return "", "", errNoAttemptLeft
 		}
 		no = len(as) + 1
@@ -210,12 +234,27 @@ func (h *Handler) submitAttempt(c *echo.Context) error {
 	if q.Settings.Late(tok.Deadline, now) {
 		return errLate(tok.Deadline)
 	}
+	settings := q.Settings
+	if tok.Class != 0 {
+		if !h.classes.Loaded() {
+			return errClassesLoading
+		}
+		// The class's rules as they are now, but the limit its token holds.
+		settings = h.classes.Rules(tok.Class, tok.UserID, q).Settings
+		settings.AttemptLimit = tok.Limit
+		if err := classes.CanSubmit(tok, settings.Grace, now); err != nil {
+			class, _ := h.classes.Class(tok.Class)
+			return quizDatesError(err, class)
+		}
+	}
 	result := quiz.Grade(paper, answers)
 	na, err := newAttempt(tok, version, result)
 	if err != nil {
 		return err
 	}
-	stored, created, err := h.store.SaveAttempt(c.Request().Context(), na, q.Settings)
+	na.ClassID, na.CourseSettings = tok.Class, q.Settings
+	na.Late, na.Penalty = classes.Lateness(tok, now)
+	stored, created, err := h.store.SaveAttempt(c.Request().Context(), na, settings)
 	switch {
 	case errors.Is(err, store.ErrAttemptLimit):
 		return errAttemptLimit
@@ -228,7 +267,7 @@ func (h *Handler) submitAttempt(c *echo.Context) error {
 	}
 	h.clearCookie(c, pendingCookie, quizPath(q.Slug))
 	h.logger.InfoContext(c.Request().Context(), "attempt submitted", "attempt_id", stored.ID, "quiz", q.Slug, "user_id", id.UserID,
-		"created", created, "score", stored.Score, "max_score", stored.MaxScore)
+		"created", created, "score", stored.Score, "max_score", stored.MaxScore, "class_id", tok.Class, "late", na.Late)
 	return c.Redirect(http.StatusSeeOther, "/attempts/"+stored.ID)
 }
 
@@ -246,6 +285,7 @@ func newAttempt(tok quiz.Token, version *quiz.Quiz, r quiz.Result) (store.NewAtt
 		VersionBody: body,
 		StartNo:     tok.No,
 		Deadline:    tok.Deadline,
+		Rules:       store.RulesOf(tok),
 	}
 	for i, it := range r.Items {
 		answer, err := json.Marshal(it.Answer)

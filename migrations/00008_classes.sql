@@ -93,6 +93,11 @@ ALTER TABLE attempts ADD CONSTRAINT attempts_user_class_quiz_no_key UNIQUE (user
 CREATE INDEX attempts_class_idx ON attempts (class_id, quiz) WHERE class_id <> 0;
 
 ALTER TABLE attempt_starts ADD COLUMN class_id bigint NOT NULL DEFAULT 0;
+-- The class's rules the start's token carries (due, late policy, close,
+-- attempt limit: store.ClassRules), so that starting again returns the
+-- attempt with the rules it began with, and its submit must agree with
+-- them. NULL for none (the open course).
+ALTER TABLE attempt_starts ADD COLUMN rules jsonb;
 ALTER TABLE attempt_starts DROP CONSTRAINT attempt_starts_pkey;
 ALTER TABLE attempt_starts ADD PRIMARY KEY (user_id, quiz, class_id, start_no);
 
@@ -140,23 +145,6 @@ CREATE INDEX class_gradebook_l10_idx ON class_gradebook (class_id, (coalesce(gra
 CREATE INDEX class_gradebook_l11_idx ON class_gradebook (class_id, (coalesce(grades[11], -1)), user_id);
 CREATE INDEX class_gradebook_l12_idx ON class_gradebook (class_id, (coalesce(grades[12], -1)), user_id);
 
--- A student member gets a blank gradebook row when they join; a member
--- made staff loses it (the foreign key removes it when they leave).
--- +goose StatementBegin
-CREATE FUNCTION class_gradebook_member() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.role = 'student' THEN
-        INSERT INTO class_gradebook (class_id, user_id) VALUES (NEW.class_id, NEW.user_id)
-        ON CONFLICT (class_id, user_id) DO NOTHING;
-        PERFORM refresh_class_gradebook(NEW.class_id, ARRAY[NEW.user_id]);
-    ELSE
-        DELETE FROM class_gradebook WHERE class_id = NEW.class_id AND user_id = NEW.user_id;
-    END IF;
-    RETURN NULL;
-END
-$$;
--- +goose StatementEnd
-
 -- refresh_class_gradebook(class, user_ids): the class's gradebook rows of
 -- the given students from their class grades, as refresh_gradebook is for
 -- the whole course (00004). Only members with a row are refreshed.
@@ -181,8 +169,42 @@ END
 $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER class_members_gradebook AFTER INSERT OR UPDATE OF role ON class_members
-    FOR EACH ROW EXECUTE FUNCTION class_gradebook_member();
+-- A student member gets a gradebook row when they join (blank, or with
+-- the class grades they had should they rejoin); a member made staff loses
+-- it (the foreign key removes it when they leave). Once per statement, not
+-- per row: a roster of thousands is a few set-based statements.
+-- +goose StatementBegin
+CREATE FUNCTION class_gradebook_members() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    c bigint;
+    ids bigint[];
+BEGIN
+    DELETE FROM class_gradebook gb USING changed_members m
+    WHERE gb.class_id = m.class_id AND gb.user_id = m.user_id AND m.role <> 'student';
+    INSERT INTO class_gradebook (class_id, user_id)
+    SELECT class_id, user_id FROM changed_members WHERE role = 'student'
+    ON CONFLICT (class_id, user_id) DO NOTHING;
+    -- Only a student with class grades (one who rejoins) has more than
+    -- a blank row to show.
+    FOR c, ids IN
+        SELECT m.class_id, array_agg(m.user_id) FROM changed_members m
+        WHERE m.role = 'student'
+          AND EXISTS (SELECT 1 FROM class_grades g WHERE g.class_id = m.class_id AND g.user_id = m.user_id)
+        GROUP BY m.class_id
+    LOOP
+        PERFORM refresh_class_gradebook(c, ids);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER class_members_gradebook_insert AFTER INSERT ON class_members
+    REFERENCING NEW TABLE AS changed_members
+    FOR EACH STATEMENT EXECUTE FUNCTION class_gradebook_members();
+CREATE TRIGGER class_members_gradebook_update AFTER UPDATE ON class_members
+    REFERENCING NEW TABLE AS changed_members
+    FOR EACH STATEMENT EXECUTE FUNCTION class_gradebook_members();
 
 -- Calendar feeds (/me/calendar.ics?token=…) are signed with the user's
 -- feed generation: "revoke" increments it, and every older link stops.

@@ -39,10 +39,26 @@ type Attempt struct {
 	SubmittedAt time.Time `db:"submitted_at"`
 	Score       float64   `db:"score"`
 	MaxScore    float64   `db:"max_score"`
+	// ClassID is the class the attempt was taken in, 0 for the open
+	// course; Late whether it was submitted after its due date, and
+	// Penalty the fraction of its grade taken off for that (0..1).
+	ClassID int64   `db:"class_id"`
+	Late    bool    `db:"late"`
+	Penalty float64 `db:"penalty"`
 }
 
 // Fraction is the attempt's score as a fraction 0..1.
 func (a Attempt) Fraction() float64 { return a.Score / a.MaxScore }
+
+// Credited is the fraction 0..1 the attempt counts for in grades: its
+// score less its late penalty.
+func (a Attempt) Credited() float64 { return credited(a.Score, a.MaxScore, a.Penalty) }
+
+// credited is the one formula of a grade's fraction, as creditedSQL is in
+// SQL.
+func credited(score, maxScore, penalty float64) float64 { return score / maxScore * (1 - penalty) }
+
+const creditedSQL = `score / max_score * (1 - penalty)`
 
 // NewAttempt is a graded attempt to store.
 type NewAttempt struct {
@@ -54,15 +70,23 @@ type NewAttempt struct {
 	// (quiz.Token's No and Deadline), checked against the recorded start.
 	StartNo  int
 	Deadline time.Time
+	// Rules are the class rules the token carried (its Due, Late, Close
+	// and Limit), checked against the recorded start of a class attempt.
+	Rules ClassRules
+	// CourseSettings are the quiz's own settings, by which the course-wide
+	// grade ("all students", every attempt of the quiz in any class) is
+	// computed; zero means the settings given to SaveAttempt.
+	CourseSettings quiz.Settings
 }
 
 // token is what the attempt's token said.
 func (a NewAttempt) token() quiz.Token {
-	return quiz.Token{AttemptID: a.ID, UserID: a.UserID, Quiz: a.Quiz, Version: a.Version,
-		Seed: uint64(a.Seed), Started: a.StartedAt, Deadline: a.Deadline, No: a.StartNo}
+	t := quiz.Token{AttemptID: a.ID, UserID: a.UserID, Quiz: a.Quiz, Version: a.Version,
+		Seed: uint64(a.Seed), Started: a.StartedAt, Deadline: a.Deadline, No: a.StartNo, Class: a.ClassID}
+	return a.Rules.apply(t)
 }
 
-const attemptColumns = `id, user_id, quiz, version, attempt_no, seed, started_at, submitted_at, score, max_score`
+const attemptColumns = `id, user_id, quiz, version, attempt_no, seed, started_at, submitted_at, score, max_score, class_id, late, penalty`
 
 // SaveAttempt stores a graded attempt with its responses and refreshes the
 // student's grade for the quiz, all in one transaction. It is idempotent on
@@ -77,6 +101,16 @@ const attemptColumns = `id, user_id, quiz, version, attempt_no, seed, started_at
 // number must be within the attempt limit. A token whose start was never
 // recorded (made before starts were, or while the quiz had no limits)
 // takes the next attempt number, if one is left.
+//
+// An attempt belongs to a class (a.ClassID; 0 is the open course).
+// settings are the rules it was taken under: for a class, the class's
+// effective rules for the student (package classes), with AttemptLimit
+// the token's Limit. Attempt numbers and the attempt limit count the
+// student's attempts in that class only, and the class grade
+// (class_grades, then the class gradebook row) is kept by settings over
+// them. The course-wide grade (grades, gradebook: "all students") counts
+// every attempt of the quiz in any class, by a.CourseSettings. Every grade
+// credits an attempt with score/max × (1 − penalty).
 //
 // It takes three round trips to the database: begin, queue and look (the
 // lock, the attempt id, the attempts before it), then write (the attempt,
@@ -102,14 +136,20 @@ func (s *Store) SaveAttempt(ctx context.Context, a NewAttempt, settings quiz.Set
 const (
 	// One student's submissions of one quiz queue here, so that double
 	// clicks and retries see each other and attempt numbers never clash.
-	lockAttemptsSQL = `SELECT pg_advisory_xact_lock(hashtextextended($1::bigint::text || ':' || $2, 0))`
-	// The attempts before this one, for the attempt limit, the attempt
-	// number and the grade.
-	priorFractionsSQL = `SELECT score / max_score FROM attempts WHERE user_id = $1 AND quiz = $2 ORDER BY attempt_no`
-	saveVersionSQL    = `INSERT INTO quiz_versions (hash, quiz, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`
-	insertAttemptSQL  = `
-INSERT INTO attempts (id, user_id, quiz, version, attempt_no, seed, started_at, score, max_score)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+	// $3 is the class: 0 (the open course) takes the lock every submit
+	// of the quiz by the student takes, and which a start in the open
+	// course takes; a class takes a second one, which its starts take.
+	lockAttemptsSQL = `SELECT pg_advisory_xact_lock(hashtextextended($1::bigint::text || ':' || $2 ||
+    CASE WHEN $3::bigint = 0 THEN '' ELSE ':' || $3::bigint::text END, 0))`
+	// The student's attempts of the quiz before this one, in every class,
+	// for the attempt number and limit (the class's) and the grades: the
+	// class's, and the course-wide one over them all.
+	priorAttemptsSQL = `SELECT class_id, attempt_no, late, ` + creditedSQL + `
+FROM attempts WHERE user_id = $1 AND quiz = $2 ORDER BY submitted_at, attempt_no`
+	saveVersionSQL   = `INSERT INTO quiz_versions (hash, quiz, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`
+	insertAttemptSQL = `
+INSERT INTO attempts (id, user_id, quiz, version, attempt_no, seed, started_at, score, max_score, class_id, late, penalty)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 RETURNING ` + attemptColumns
 	insertResponsesSQL = `
 INSERT INTO responses (attempt_id, position, question, answer, score, max_score)
@@ -122,22 +162,42 @@ INSERT INTO grades (user_id, quiz, attempts, grade, passed, updated_at)
 VALUES ($1, $2, $3, $4, $5, now())
 ON CONFLICT (user_id, quiz) DO UPDATE
 SET attempts = EXCLUDED.attempts, grade = EXCLUDED.grade, passed = EXCLUDED.passed, updated_at = now()`
+	// The same for the class the attempt was taken in, by its rules, and
+	// the student's row of the class's gradebook (if they are a student
+	// member still).
+	upsertClassGradeSQL = `
+INSERT INTO class_grades (class_id, user_id, quiz, attempts, grade, passed, late, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+ON CONFLICT (class_id, user_id, quiz) DO UPDATE
+SET attempts = EXCLUDED.attempts, grade = EXCLUDED.grade, passed = EXCLUDED.passed, late = EXCLUDED.late, updated_at = now()`
+	refreshClassGradebookSQL = `SELECT refresh_class_gradebook($1, ARRAY[$2::bigint])`
 )
+
+// prior is an attempt before the one being saved.
+type prior struct {
+	Class    int64
+	No       int
+	Late     bool
+	Credited float64
+}
 
 func (s *Store) saveAttempt(ctx context.Context, a NewAttempt, settings quiz.Settings) (stored Attempt, created bool, err error) {
 	var existing []Attempt
-	var fractions []float64
+	var priors []prior
 	look := &pgx.Batch{}
 	look.BeginTx(pgx.TxOptions{})
-	look.Queue(lockAttemptsSQL, a.UserID, a.Quiz)
+	look.Queue(lockAttemptsSQL, a.UserID, a.Quiz, 0)
+	if a.ClassID != 0 {
+		look.Queue(lockAttemptsSQL, a.UserID, a.Quiz, a.ClassID)
+	}
 	look.Queue(`SELECT `+attemptColumns+` FROM attempts WHERE id = $1`, a.ID).Query(func(rows pgx.Rows) error {
 		var err error
 		existing, err = pgx.CollectRows(rows, pgx.RowToStructByName[Attempt])
 		return err
 	})
-	look.Queue(priorFractionsSQL, a.UserID, a.Quiz).Query(func(rows pgx.Rows) error {
+	look.Queue(priorAttemptsSQL, a.UserID, a.Quiz).Query(func(rows pgx.Rows) error {
 		var err error
-		fractions, err = pgx.CollectRows(rows, pgx.RowTo[float64])
+		priors, err = pgx.CollectRows(rows, pgx.RowToStructByPos[prior])
 		return err
 	})
 	checkStart := settings.StartCounts() || a.StartNo > 0
@@ -149,7 +209,7 @@ func (s *Store) saveAttempt(ctx context.Context, a NewAttempt, settings quiz.Set
 			recorded, err = pgx.CollectRows(rows, pgx.RowToStructByName[start])
 			return err
 		})
-		look.Queue(numbersUsedSQL, a.UserID, a.Quiz).QueryRow(func(row pgx.Row) error { return row.Scan(&numbersUsed) })
+		look.Queue(numbersUsedSQL, a.UserID, a.Quiz, a.ClassID).QueryRow(func(row pgx.Row) error { return row.Scan(&numbersUsed) })
 	}
 	sendVersion := !s.versionStored(a.Version)
 	err = s.inBatchTx(ctx, look, func(tx pgx.Tx) error {
@@ -160,7 +220,8 @@ func (s *Store) saveAttempt(ctx context.Context, a NewAttempt, settings quiz.Set
 			stored, created = existing[0], false
 			return nil
 		}
-		used, limit := len(fractions), settings.AttemptLimit
+		inClass, course := classAttempts(priors, a.ClassID)
+		used, limit := len(inClass), settings.AttemptLimit
 		if limit > 0 && used >= limit {
 			return ErrAttemptLimit
 		}
@@ -173,19 +234,31 @@ func (s *Store) saveAttempt(ctx context.Context, a NewAttempt, settings quiz.Set
 			return ErrAttemptLimit
 		}
 		a.AttemptNo = used + 1
-		grade := settings.GradeAcross(append(fractions, a.Score/a.MaxScore))
+		this := prior{Class: a.ClassID, No: a.AttemptNo, Late: a.Late, Credited: credited(a.Score, a.MaxScore, a.Penalty)}
+		inClass, course = append(inClass, this), append(course, this)
+		courseSettings := a.CourseSettings
+		if courseSettings == (quiz.Settings{}) {
+			courseSettings = settings
+		}
+		grade, _ := gradeOf(courseSettings, course)
 
 		write := &pgx.Batch{}
 		if sendVersion {
 			write.Queue(saveVersionSQL, a.Version, a.Quiz, a.VersionBody)
 		}
-		write.Queue(insertAttemptSQL, a.ID, a.UserID, a.Quiz, a.Version, a.AttemptNo, a.Seed, a.StartedAt, a.Score, a.MaxScore).
+		write.Queue(insertAttemptSQL, a.ID, a.UserID, a.Quiz, a.Version, a.AttemptNo, a.Seed, a.StartedAt, a.Score, a.MaxScore,
+			a.ClassID, a.Late, a.Penalty).
 			QueryRow(func(row pgx.Row) error {
 				return row.Scan(&stored.ID, &stored.UserID, &stored.Quiz, &stored.Version, &stored.AttemptNo, &stored.Seed,
-					&stored.StartedAt, &stored.SubmittedAt, &stored.Score, &stored.MaxScore)
+					&stored.StartedAt, &stored.SubmittedAt, &stored.Score, &stored.MaxScore, &stored.ClassID, &stored.Late, &stored.Penalty)
 			})
 		queueResponses(write, a.ID, a.Responses)
-		write.Queue(upsertGradeSQL, a.UserID, a.Quiz, a.AttemptNo, grade, settings.Passed(grade))
+		write.Queue(upsertGradeSQL, a.UserID, a.Quiz, len(course), grade, courseSettings.Passed(grade))
+		if a.ClassID != 0 {
+			classGrade, late := gradeOf(settings, inClass)
+			write.Queue(upsertClassGradeSQL, a.ClassID, a.UserID, a.Quiz, len(inClass), classGrade, settings.Passed(classGrade), late)
+			write.Queue(refreshClassGradebookSQL, a.ClassID, a.UserID)
+		}
 		queueReports(write, a.UserID, a.ID)
 		if err := tx.SendBatch(ctx, write).Close(); err != nil {
 			return err
@@ -222,140 +295,4 @@ func queueResponses(b *pgx.Batch, attemptID string, rs []Response) {
 		positions[i], questions[i], scores[i], maxes[i], answers[i] = int32(r.Position), r.Question, r.Score, r.MaxScore, string(r.Answer)
 	}
 	b.Queue(insertResponsesSQL, attemptID, positions, questions, answers, scores, maxes)
-}
-
-func attemptByID(ctx context.Context, q pgx.Tx, id string) (Attempt, error) {
-	rows, err := q.Query(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = $1`, id)
-	if err != nil {
-		return Attempt{}, err
-	}
-	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Attempt])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Attempt{}, ErrNotFound
-	}
-	return a, err
-}
-
-// Attempt returns a stored attempt and its responses in paper order.
-func (s *Store) Attempt(ctx context.Context, id string) (Attempt, []Response, error) {
-	var a Attempt
-	var rs []Response
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var err error
-		if a, err = attemptByID(ctx, tx, id); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT attempt_id, position, question, answer, score, max_score FROM responses WHERE attempt_id = $1 ORDER BY position`, id)
-		if err != nil {
-			return err
-		}
-		rs, err = pgx.CollectRows(rows, pgx.RowToStructByName[Response])
-		return err
-	})
-	if errors.Is(err, ErrNotFound) {
-		return Attempt{}, nil, ErrNotFound
-	}
-	if err != nil {
-		return Attempt{}, nil, opError("attempt", err)
-	}
-	return a, rs, nil
-}
-
-// AttemptsOf lists a student's attempts, of one quiz or (quiz "") of all,
-// oldest first.
-func (s *Store) AttemptsOf(ctx context.Context, userID int64, quizSlug string) ([]Attempt, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+attemptColumns+` FROM attempts
-WHERE user_id = $1 AND ($2 = '' OR quiz = $2) ORDER BY quiz, attempt_no`, userID, quizSlug)
-	if err != nil {
-		return nil, opError("attempts of user", err)
-	}
-	as, err := pgx.CollectRows(rows, pgx.RowToStructByName[Attempt])
-	if err != nil {
-		return nil, opError("attempts of user", err)
-	}
-	return as, nil
-}
-
-// Grade is a student's graded result for one quiz.
-type Grade struct {
-	Quiz     string  `db:"quiz"`
-	Attempts int     `db:"attempts"`
-	Grade    float64 `db:"grade"`
-	Passed   bool    `db:"passed"`
-}
-
-// Grades are computed once, by the quiz's grading method, in the
-// transaction that stores an attempt (SaveAttempt); every page that shows a
-// grade reads the stored one, so they agree even after the quiz's grading
-// settings change.
-const (
-	gradesOfSQL = `SELECT quiz, attempts, grade, passed FROM grades WHERE user_id = $1`
-	gradeOfSQL  = gradesOfSQL + ` AND quiz = $2`
-)
-
-// GradeOf returns a student's grade for one quiz, or ErrNotFound before
-// their first attempt.
-func (s *Store) GradeOf(ctx context.Context, userID int64, quizSlug string) (Grade, error) {
-	rows, _ := s.pool.Query(ctx, gradeOfSQL, userID, quizSlug)
-	g, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Grade])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Grade{}, ErrNotFound
-	}
-	if err != nil {
-		return Grade{}, opError("grade of user", err)
-	}
-	return g, nil
-}
-
-// GradesOf returns a student's grades by quiz slug.
-func (s *Store) GradesOf(ctx context.Context, userID int64) (map[string]Grade, error) {
-	rows, err := s.pool.Query(ctx, gradesOfSQL, userID)
-	if err != nil {
-		return nil, opError("grades of user", err)
-	}
-	gs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Grade])
-	if err != nil {
-		return nil, opError("grades of user", err)
-	}
-	out := make(map[string]Grade, len(gs))
-	for _, g := range gs {
-		out[g.Quiz] = g
-	}
-	return out, nil
-}
-
-// QuizVersion is one stored version of a quiz.
-type QuizVersion struct {
-	Hash string
-	Quiz string
-	Body []byte
-}
-
-// SaveQuizVersions records the versions this release carries, so attempts
-// started on it can be graded by any later release.
-func (s *Store) SaveQuizVersions(ctx context.Context, vs []QuizVersion) error {
-	batch := &pgx.Batch{}
-	for _, v := range vs {
-		batch.Queue(saveVersionSQL, v.Hash, v.Quiz, v.Body)
-	}
-	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
-		return opError("save quiz versions", err)
-	}
-	for _, v := range vs {
-		s.versions.Store(v.Hash, true)
-	}
-	return nil
-}
-
-// QuizVersionBody returns the stored content of a quiz version.
-func (s *Store) QuizVersionBody(ctx context.Context, hash string) ([]byte, error) {
-	var body []byte
-	err := s.pool.QueryRow(ctx, `SELECT body FROM quiz_versions WHERE hash = $1`, hash).Scan(&body)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, opError("quiz version", err)
-	}
-	return body, nil
 }

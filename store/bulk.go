@@ -180,11 +180,15 @@ func (s *Store) CountUsersNotFrom(ctx context.Context, issuer string) (int, erro
 	return n, nil
 }
 
-// DeleteUsersFrom deletes the users of issuer with their attempts, grades
-// and summaries, and returns how many users it deleted.
+// DeleteUsersFrom deletes the users of issuer with their attempts, grades,
+// class memberships and summaries, and returns how many users it deleted.
+// Every class is announced changed (its members may have gone).
 func (s *Store) DeleteUsersFrom(ctx context.Context, issuer string) (int64, error) {
 	var deleted int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_notify('`+ClassChannel+`', id::text) FROM classes`); err != nil {
+			return err
+		}
 		var total int64
 		if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE issuer = $1) FROM users`, issuer).Scan(&total, &deleted); err != nil {
 			return err
@@ -192,13 +196,14 @@ func (s *Store) DeleteUsersFrom(ctx context.Context, issuer string) (int64, erro
 		if total == deleted {
 			// Everyone is the issuer's: emptying the tables beats deleting
 			// millions of rows one by one.
-			_, err := tx.Exec(ctx, `TRUNCATE attempt_items, responses, grades, attempts, attempt_starts, gradebook, users`)
+			_, err := tx.Exec(ctx, `TRUNCATE attempt_items, responses, grades, attempts, attempt_starts, gradebook,
+    class_grades, class_gradebook, accommodations, class_members, users`)
 			return err
 		}
 		for _, sql := range []string{
 			`DELETE FROM attempts WHERE user_id IN (SELECT id FROM users WHERE issuer = $1)`, // responses, attempt_items cascade
 			`DELETE FROM grades WHERE user_id IN (SELECT id FROM users WHERE issuer = $1)`,
-			`DELETE FROM users WHERE issuer = $1`, // gradebook, attempt_starts cascade
+			`DELETE FROM users WHERE issuer = $1`, // gradebook, attempt_starts, class members and grades cascade
 		} {
 			if _, err := tx.Exec(ctx, sql, issuer); err != nil {
 				return err

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/twelve-course/twelve/quiz"
 )
 
@@ -21,6 +23,10 @@ var (
 	ErrNotMember = errors.New("store: not a member of the class")
 	// ErrArchived is a change a class's archive refuses (joining it).
 	ErrArchived = errors.New("store: class archived")
+	// ErrInvalid is a class write whose values the schema refuses (a slug,
+	// name, time zone, role, date order or percentage out of range): the
+	// error names the rule broken.
+	ErrInvalid = errors.New("store: invalid class data")
 )
 
 // Member roles.
@@ -114,6 +120,125 @@ type ClassSnapshot struct {
 	Accommodations []Accommodation
 }
 
-// The class functions below are the whole of the classes' SQL. Every one
-// that writes sends NOTIFY on ClassChannel in its transaction.
-var _ = context.Background
+// The class functions are the whole of the classes' SQL (this file,
+// members.go, classsettings.go, classload.go). Every one that writes sends
+// NOTIFY on ClassChannel in its transaction, so a listener hears of a
+// change when it is committed, never of one rolled back.
+
+// notifyClassSQL announces a change to class $1.
+const notifyClassSQL = `SELECT pg_notify('` + ClassChannel + `', $1::bigint::text)`
+
+const createClassSQL = `
+INSERT INTO classes (slug, name, time_zone, starts_on, ends_on, join_code)
+VALUES ($1, $2, $3, $4::date, $5::date, nullif($6, ''))
+RETURNING ` + classColumns
+
+// CreateClass creates c (its ID, ArchivedAt and CreatedAt are ignored) and
+// returns it as stored. A TimeZone of "" is UTC. It returns ErrSlugTaken
+// when another class has the slug, and ErrInvalid for values the schema
+// refuses (slug, name, time zone, an end before the start, a join code's
+// form).
+func (s *Store) CreateClass(ctx context.Context, c Class) (Class, error) {
+	if c.TimeZone == "" {
+		c.TimeZone = "UTC"
+	}
+	if err := checkTimeZone(c.TimeZone); err != nil {
+		return Class{}, err
+	}
+	var out Class
+	err := s.classTx(ctx, func(tx pgx.Tx) (int64, bool, error) {
+		rows, _ := tx.Query(ctx, createClassSQL, c.Slug, c.Name, c.TimeZone, orNull(c.StartsOn), orNull(c.EndsOn), c.JoinCode)
+		var err error
+		out, err = pgx.CollectExactlyOneRow(rows, scanClass)
+		return out.ID, true, err
+	})
+	if err != nil {
+		return Class{}, classWriteError("create class", err)
+	}
+	return out, nil
+}
+
+const updateClassSQL = `
+UPDATE classes SET name = $2, time_zone = $3, starts_on = $4::date, ends_on = $5::date
+WHERE id = $1`
+
+// UpdateClass changes the name, time zone and dates of class c.ID; its
+// slug, join code and archive stay. ErrNotFound when there is no such
+// class, ErrInvalid as for CreateClass.
+func (s *Store) UpdateClass(ctx context.Context, c Class) error {
+	if err := checkTimeZone(c.TimeZone); err != nil {
+		return err
+	}
+	return s.classUpdate(ctx, "update class", c.ID, updateClassSQL, c.ID, c.Name, c.TimeZone, orNull(c.StartsOn), orNull(c.EndsOn))
+}
+
+// classUpdate runs an UPDATE of one class row, ErrNotFound when it
+// matched none, and announces the change.
+func (s *Store) classUpdate(ctx context.Context, op string, id int64, sql string, args ...any) error {
+	err := s.classTx(ctx, func(tx pgx.Tx) (int64, bool, error) {
+		tag, err := tx.Exec(ctx, sql, args...)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = ErrNotFound
+		}
+		return id, err == nil, err
+	})
+	if err != nil {
+		return classWriteError(op, err)
+	}
+	return nil
+}
+
+const setClassArchivedSQL = `
+UPDATE classes SET archived_at = CASE WHEN $2 THEN coalesce(archived_at, now()) END WHERE id = $1`
+
+// SetClassArchived archives a class (keeping the moment it was first
+// archived) or brings it back. An archived class refuses joins
+// (ErrArchived); its members, settings and grades stay.
+func (s *Store) SetClassArchived(ctx context.Context, id int64, archived bool) error {
+	return s.classUpdate(ctx, "archive class", id, setClassArchivedSQL, id, archived)
+}
+
+const setJoinCodeSQL = `UPDATE classes SET join_code = nullif($2, '') WHERE id = $1`
+
+// SetJoinCode sets the code of the class's join link: a new one stops the
+// old link at once, and "" switches the link off. The code is the
+// caller's (16 to 64 characters of [A-Za-z0-9_-], ErrInvalid otherwise).
+func (s *Store) SetJoinCode(ctx context.Context, id int64, code string) error {
+	return s.classUpdate(ctx, "set join code", id, setJoinCodeSQL, id, code)
+}
+
+// Classes returns every class, archived ones too, by name.
+func (s *Store) Classes(ctx context.Context) ([]Class, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+classColumns+` FROM classes ORDER BY lower(name), id`)
+	cs, err := pgx.CollectRows(rows, scanClass)
+	if err != nil {
+		return nil, opError("classes", err)
+	}
+	return cs, nil
+}
+
+// ClassBySlug returns the class with slug, or ErrNotFound.
+func (s *Store) ClassBySlug(ctx context.Context, slug string) (Class, error) {
+	return s.classWhere(ctx, "class by slug", `slug = $1`, slug)
+}
+
+// ClassByJoinCode returns the class whose join link has code, archived or
+// not, or ErrNotFound (no such code: never set, rotated or switched off).
+func (s *Store) ClassByJoinCode(ctx context.Context, code string) (Class, error) {
+	if code == "" {
+		return Class{}, ErrNotFound
+	}
+	return s.classWhere(ctx, "class by join code", `join_code = $1`, code)
+}
+
+func (s *Store) classWhere(ctx context.Context, op, where string, arg any) (Class, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+classColumns+` FROM classes WHERE `+where, arg)
+	c, err := pgx.CollectExactlyOneRow(rows, scanClass)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Class{}, ErrNotFound
+	}
+	if err != nil {
+		return Class{}, opError(op, err)
+	}
+	return c, nil
+}

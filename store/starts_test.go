@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -221,9 +222,21 @@ func TestAttemptStartsMigration(t *testing.T) {
 	st := store.New(pool)
 	ada := newUser(t, st, "ada")
 	q := limitedQuiz(2, 0)
-	unlimited := quiz.DefaultSettings()
-	if _, _, err := st.SaveAttempt(ctx, submitted(quiz.NewToken(q, ada, time.Now()), 1), unlimited); err != nil {
-		t.Fatal(err)
+	// An attempt submitted before 00007, as that release's SaveAttempt
+	// stored it (today's needs the columns of later migrations).
+	for _, sql := range []string{
+		`INSERT INTO quiz_versions (hash, quiz, body) VALUES ('v1', 'config', '{"slug":"config"}')`,
+		`INSERT INTO attempts (id, user_id, quiz, version, attempt_no, seed, started_at, score, max_score)
+VALUES (gen_random_uuid(), $1, 'config', 'v1', 1, 7, now() - interval '1 minute', 1, 2)`,
+		`INSERT INTO grades (user_id, quiz, attempts, grade, passed) VALUES ($1, 'config', 1, 0.5, false)`,
+	} {
+		var args []any
+		if strings.Contains(sql, "$1") {
+			args = []any{ada}
+		}
+		if _, err := pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("migrations on existing attempts: %v", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -48,6 +49,10 @@ func (s *Store) UpsertUser(ctx context.Context, issuer, subject, email, name str
 // SignIn is a verified sign-in, as the identity provider reported it.
 type SignIn struct {
 	Issuer, Subject, Email, Name string
+	// EmailVerified is whether the provider vouches for Email (OpenID
+	// Connect's email_verified; a SAML assertion's email): only then do the
+	// email's class invites become memberships.
+	EmailVerified bool
 }
 
 const setRoleSQL = `UPDATE users SET instructor = $2, instructor_by_setting = $3 WHERE id = $1`
@@ -74,6 +79,9 @@ const setRoleSQL = `UPDATE users SET instructor = $2, instructor_by_setting = $3
 //
 // So a grant or revoke shows in the reports at once; a change of
 // INSTRUCTOR_EMAILS or of group membership at the person's next sign-in.
+//
+// When the provider vouches for the email (in.EmailVerified), the email's
+// class invites (AddRoster) become memberships in the same transaction.
 func (s *Store) RecordSignIn(ctx context.Context, in SignIn, role func(granted bool) bool) (User, error) {
 	var u User
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -90,8 +98,12 @@ func (s *Store) RecordSignIn(ctx context.Context, in SignIn, role func(granted b
 		}
 		u.Granted = granted
 		u.Instructor = role(granted)
-		_, err = tx.Exec(ctx, setRoleSQL, u.ID, u.Instructor, role(false))
-		return err
+		b := &pgx.Batch{}
+		b.Queue(setRoleSQL, u.ID, u.Instructor, role(false))
+		if email := normalEmail(u.Email); in.EmailVerified && email != "" {
+			b.Queue(acceptInvitesSQL, u.ID, email) // in the same round trip
+		}
+		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
 		return User{}, opError("record sign-in", err)
@@ -170,3 +182,32 @@ func (s *Store) RevokeInstructor(ctx context.Context, email string) (removed boo
 
 // normalEmail is how grants store emails (the table checks it is lowercase).
 func normalEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// CalendarGeneration returns the generation of userID's calendar feed
+// links (a link names the generation it was made for), or ErrNotFound.
+func (s *Store) CalendarGeneration(ctx context.Context, userID int64) (int, error) {
+	var gen int
+	err := s.pool.QueryRow(ctx, `SELECT calendar_generation FROM users WHERE id = $1`, userID).Scan(&gen)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, opError("calendar generation", err)
+	}
+	return gen, nil
+}
+
+// RevokeCalendar stops every calendar feed link of userID made so far,
+// and returns the generation new links are made for; ErrNotFound when
+// there is no such user.
+func (s *Store) RevokeCalendar(ctx context.Context, userID int64) (newGeneration int, err error) {
+	err = s.pool.QueryRow(ctx, `UPDATE users SET calendar_generation = calendar_generation + 1 WHERE id = $1
+RETURNING calendar_generation`, userID).Scan(&newGeneration)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, opError("revoke calendar", err)
+	}
+	return newGeneration, nil
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/twelve-course/twelve/auth"
+	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/handlers"
@@ -100,10 +101,14 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	// connection of its own (one more than DATABASE_POOL_SIZE).
 	signOuts := signout.New(signout.Options{Store: st, Logger: logger, Horizon: cfg.SessionMaxLifetime})
 	go signOuts.Run(ctx)
+	// Classes likewise: every class is held in memory and reloaded when a
+	// process announces a change (one more connection).
+	dir := classes.New(classes.FromStore(st), logger)
+	go dir.Run(ctx)
 	e, err := handlers.New(handlers.Deps{
 		Config: cfg, Store: st, Logger: logger, Assets: assets, Process: proc,
 		SignIn: signin, SAML: samlSP, Course: course, AdminCommands: adminCommandNames(),
-		SignOuts: signOuts,
+		SignOuts: signOuts, Classes: dir,
 	})
 	if err != nil {
 		_ = ln.Close()
