@@ -189,6 +189,7 @@ func TestClassJourney(t *testing.T) {
 		t.Errorf("the quiz page says submit by %q, want %s", got, want)
 	}
 	student.checkPage("class quiz")
+	student.screenshot("class-quiz")
 	plan := a.plan(func(int, *quiz.Question) bool { return true })
 	want := student.grade(a, plan)
 	if passed := student.answerByKeyboard(plan); len(passed) != len(a.Paper.Items) {
