@@ -6,22 +6,26 @@ import (
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // The snapshot of the classes each web process keeps (package classes):
-// four queries in one round trip, in one repeatable-read transaction so
+// five queries in one round trip, in one repeatable-read transaction so
 // that members, settings and accommodations agree with their classes.
 // Where is either empty (every class) or a filter on class id $1, kept
 // apart so each plan uses its index.
 const (
 	loadClassesSQL        = `SELECT ` + classColumns + ` FROM classes %s ORDER BY id`
 	loadMembersSQL        = `SELECT ` + memberColumns + ` FROM class_members m %s ORDER BY m.class_id, m.user_id`
+	countMembersSQL       = `SELECT count(*) FROM class_members m %s`
 	loadQuizSettingsSQL   = `SELECT ` + quizSettingsColumns + ` FROM class_quiz_settings %s ORDER BY class_id, quiz`
 	loadAccommodationsSQL = `SELECT ` + accommodationColumns + ` FROM accommodations %s ORDER BY class_id, user_id, quiz`
 )
 
 // LoadClasses reads every class, archived ones too, with its members,
-// quiz settings and accommodations, by class id.
+// quiz settings and accommodations, by class id. The classes' member
+// lists are runs of one array, each capped: read them, append to them if
+// need be, never write into them.
 func (s *Store) LoadClasses(ctx context.Context) ([]ClassSnapshot, error) {
 	snaps, err := s.loadClasses(ctx, 0)
 	if err != nil {
@@ -67,8 +71,12 @@ func (s *Store) loadClasses(ctx context.Context, id int64) ([]ClassSnapshot, err
 		classes, err = pgx.CollectRows(rows, scanClass)
 		return err
 	})
+	// The count first, in the same round trip, so that the members are
+	// read into one slice of the right size.
+	var n int
+	b.Queue(where(countMembersSQL, "m.class_id"), args...).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
 	b.Queue(where(loadMembersSQL, "m.class_id"), args...).Query(func(rows pgx.Rows) (err error) {
-		members, err = pgx.CollectRows(rows, scanMember)
+		members, err = readMembers(rows, n)
 		return err
 	})
 	b.Queue(where(loadQuizSettingsSQL, "class_id"), args...).Query(func(rows pgx.Rows) (err error) {
@@ -92,10 +100,17 @@ func (s *Store) loadClasses(ctx context.Context, id int64) ([]ClassSnapshot, err
 	// Each list is ordered by class id; a row of a class the snapshot has
 	// not (it cannot happen in one transaction, but never index blindly)
 	// is left out.
-	for _, m := range members {
-		if i, ok := at[m.ClassID]; ok {
-			out[i].Members = append(out[i].Members, m)
+	// Members are ordered by class: each class's are a run of the one
+	// slice, capped so that nobody appends over the next class's.
+	for start := 0; start < len(members); {
+		end := start + 1
+		for end < len(members) && members[end].ClassID == members[start].ClassID {
+			end++
 		}
+		if i, ok := at[members[start].ClassID]; ok {
+			out[i].Members = members[start:end:end]
+		}
+		start = end
 	}
 	for _, qs := range settings {
 		if i, ok := at[qs.ClassID]; ok {
@@ -108,6 +123,24 @@ func (s *Store) loadClasses(ctx context.Context, id int64) ([]ClassSnapshot, err
 		}
 	}
 	return out, nil
+}
+
+// readMembers reads rows of memberColumns into a slice of capacity n,
+// through one set of scan targets: no allocation per member.
+func readMembers(rows pgx.Rows, n int) ([]Member, error) {
+	defer rows.Close()
+	out := make([]Member, 0, n)
+	var m Member
+	var role, via pgtype.DriverBytes
+	dest := []any{&m.ClassID, &m.UserID, &role, &via, &m.JoinedAt}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		m.Role, m.Via = internRole(role), internVia(via)
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // ClassListener hears changes to classes announced on ClassChannel, on a

@@ -108,6 +108,21 @@ func scanMember(row pgx.CollectableRow) (Member, error) {
 	return m, err
 }
 
+// internRole and internVia are b as the constant it spells, so that a
+// snapshot of 100,000 members holds no copies of "student"; anything else
+// is copied.
+func internRole(b []byte) string { return intern(b, RoleStudent, RoleTA, RoleInstructor) }
+func internVia(b []byte) string  { return intern(b, ViaLink, ViaRoster, ViaAdmin, ViaStaff, ViaLTI) }
+
+func intern(b []byte, known ...string) string {
+	for _, k := range known {
+		if string(b) == k {
+			return k
+		}
+	}
+	return string(b)
+}
+
 // ClassMembers returns the members of a class, every role, with their
 // names and emails, by name.
 func (s *Store) ClassMembers(ctx context.Context, classID int64) ([]Member, error) {

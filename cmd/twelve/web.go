@@ -103,7 +103,15 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	go signOuts.Run(ctx)
 	// Classes likewise: every class is held in memory and reloaded when a
 	// process announces a change (one more connection).
+	// The first load is waited for, briefly, so that quiz starts work from
+	// the first request; with the database down the process serves
+	// anyway, and quiz starts answer 503 until Run has loaded them.
 	dir := classes.New(classes.FromStore(st), logger)
+	loadCtx, cancelLoad := context.WithTimeout(ctx, 3*time.Second)
+	if err := dir.Load(loadCtx); err != nil {
+		logger.Warn("classes not loaded yet; quiz starts wait for them", "error", err.Error())
+	}
+	cancelLoad()
 	go dir.Run(ctx)
 	e, err := handlers.New(handlers.Deps{
 		Config: cfg, Store: st, Logger: logger, Assets: assets, Process: proc,
