@@ -28,6 +28,27 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/instructor/quizzes/:slug", h.showQuizStatistics, h.requireInstructor)
 	e.GET("/instructor/students/:id", h.showStudent, h.requireInstructor)
 
+	// Classes: instructor pages. The list is for anyone who teaches or
+	// assists in a class; creating one is for course staff. A class's
+	// pages take requireClass: readClass lets its TAs in, manageClass
+	// only its instructors (and course staff).
+	read, manage := h.requireClass(readClass), h.requireClass(manageClass)
+	e.GET("/instructor/classes", h.showClasses, h.requireClassStaff)
+	e.POST("/instructor/classes", h.createClass, h.requireSignIn)
+	e.GET("/instructor/classes/:slug", h.showClass, read)
+	e.POST("/instructor/classes/:slug", h.updateClass, manage)
+	e.POST("/instructor/classes/:slug/archive", h.archiveClass, manage)
+	e.POST("/instructor/classes/:slug/join-link", h.setJoinLink, manage)
+	e.POST("/instructor/classes/:slug/staff", h.addStaff, manage)
+	e.POST("/instructor/classes/:slug/members/remove", h.removeMember, manage)
+	e.GET("/instructor/classes/:slug/roster", h.showRoster, manage)
+	e.POST("/instructor/classes/:slug/roster", h.uploadRoster, manage)
+	e.GET("/instructor/classes/:slug/quizzes", h.showQuizSettings, manage)
+	e.POST("/instructor/classes/:slug/quizzes", h.saveQuizSettings, manage)
+	e.GET("/instructor/classes/:slug/accommodations", h.showAccommodations, read)
+	e.POST("/instructor/classes/:slug/accommodations", h.saveAccommodation, read)
+	e.POST("/instructor/classes/:slug/accommodations/delete", h.deleteAccommodation, read)
+
 	// Sign-in (OpenID Connect); identity then travels in a signed cookie
 	e.GET("/login", h.startSignIn, signIn)
 	e.GET("/auth/callback", h.finishSignIn, signIn)

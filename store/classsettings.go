@@ -41,6 +41,48 @@ func percent(f float64) int { return int(math.Round(f * 100)) }
 // for values the schema refuses (a negative limit, dates out of order,
 // percentages past 100, an unknown grading method or late policy).
 func (s *Store) SetQuizSettings(ctx context.Context, qs QuizSettings) error {
+	return s.SaveQuizSettings(ctx, qs.ClassID, []QuizSettings{qs}, nil)
+}
+
+// ClearQuizSettings removes the class's settings for quiz: the quiz's
+// own apply again. Clearing settings that are not there does nothing.
+func (s *Store) ClearQuizSettings(ctx context.Context, classID int64, quizSlug string) error {
+	return s.SaveQuizSettings(ctx, classID, nil, []string{quizSlug})
+}
+
+// SaveQuizSettings stores the settings set (each as SetQuizSettings does)
+// and clears those of the quizzes in clear, for class classID, in one
+// transaction: all of it is saved or none.
+func (s *Store) SaveQuizSettings(ctx context.Context, classID int64, set []QuizSettings, clear []string) error {
+	b := &pgx.Batch{}
+	for _, qs := range set {
+		if qs.ClassID != classID {
+			return fmt.Errorf("store: save quiz settings: settings of class %d given for class %d", qs.ClassID, classID)
+		}
+		args, err := quizSettingsArgs(qs)
+		if err != nil {
+			return err
+		}
+		b.Queue(upsertQuizSettingsSQL, args...)
+	}
+	if len(clear) > 0 {
+		b.Queue(`DELETE FROM class_quiz_settings WHERE class_id = $1 AND quiz = ANY($2)`, classID, clear)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	err := s.classTx(ctx, func(tx pgx.Tx) (int64, bool, error) {
+		err := tx.SendBatch(ctx, b).Close()
+		return classID, err == nil, err
+	})
+	if err != nil {
+		return classWriteError("save quiz settings", err)
+	}
+	return nil
+}
+
+// quizSettingsArgs are the arguments of upsertQuizSettingsSQL for qs.
+func quizSettingsArgs(qs QuizSettings) ([]any, error) {
 	var minutes, passMark *int
 	var grading *string
 	var review []byte
@@ -59,35 +101,15 @@ func (s *Store) SetQuizSettings(ctx context.Context, qs QuizSettings) error {
 	if qs.Review != nil {
 		var err error
 		if review, err = json.Marshal(qs.Review); err != nil {
-			return fmt.Errorf("store: set quiz settings: %w", err)
+			return nil, fmt.Errorf("store: set quiz settings: %w", err)
 		}
 	}
 	mode := qs.Late.Mode
 	if mode == "" {
 		mode = quiz.LateAccept
 	}
-	err := s.classTx(ctx, func(tx pgx.Tx) (int64, bool, error) {
-		_, err := tx.Exec(ctx, upsertQuizSettingsSQL, qs.ClassID, qs.Quiz, qs.OpensAt, qs.DueAt, qs.ClosesAt,
-			qs.AttemptLimit, minutes, passMark, grading, review, mode, percent(qs.Late.PerDay), percent(qs.Late.Floor))
-		return qs.ClassID, err == nil, err
-	})
-	if err != nil {
-		return classWriteError("set quiz settings", err)
-	}
-	return nil
-}
-
-// ClearQuizSettings removes the class's settings for quiz: the quiz's
-// own apply again. Clearing settings that are not there does nothing.
-func (s *Store) ClearQuizSettings(ctx context.Context, classID int64, quizSlug string) error {
-	err := s.classTx(ctx, func(tx pgx.Tx) (int64, bool, error) {
-		tag, err := tx.Exec(ctx, `DELETE FROM class_quiz_settings WHERE class_id = $1 AND quiz = $2`, classID, quizSlug)
-		return classID, err == nil && tag.RowsAffected() > 0, err
-	})
-	if err != nil {
-		return classWriteError("clear quiz settings", err)
-	}
-	return nil
+	return []any{qs.ClassID, qs.Quiz, qs.OpensAt, qs.DueAt, qs.ClosesAt,
+		qs.AttemptLimit, minutes, passMark, grading, review, mode, percent(qs.Late.PerDay), percent(qs.Late.Floor)}, nil
 }
 
 // scanQuizSettings reads a row of quizSettingsColumns.

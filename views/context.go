@@ -13,12 +13,17 @@ type Viewer struct {
 	Name       string
 	Email      string
 	Instructor bool
+	// Teaches is whether they are an instructor or TA of some class.
+	Teaches bool
 }
 
 // Role names the viewer's role for display.
 func (v *Viewer) Role() string {
-	if v.Instructor {
+	switch {
+	case v.Instructor:
 		return "instructor"
+	case v.Teaches:
+		return "class staff"
 	}
 	return "student"
 }

@@ -22,6 +22,8 @@ type adminCommand struct {
 // read the same settings as the web process (factor XII).
 func adminCommands() map[string]adminCommand {
 	return map[string]adminCommand{
+		"class-create":      {"SLUG \"NAME\" [--instructor EMAIL]… [--time-zone ZONE]: create a class with a join link; prints the link last", adminClassCreate},
+		"class-list":        {"print every class: slug, name, students, archived or open, join link", adminClassList},
 		"check":             {"validate the settings and reach the database; print what was found", adminCheck},
 		"config":            {"print the effective settings, secrets redacted", adminConfig},
 		"demo-data":         {"--students N --seed S [--force]: fill the database with synthetic students and attempts (refuses beside real users unless --force)", adminDemoData},
