@@ -47,6 +47,7 @@ type Directory struct {
 	byCode  map[string]*entry
 	members map[int64][]Membership // by user, in joining order
 	loaded  bool
+	at      time.Time // when every class was last read
 }
 
 // entry is one class as loaded.
@@ -87,7 +88,7 @@ func (d *Directory) Load(ctx context.Context) error {
 	defer d.mu.Unlock()
 	d.byID = byID
 	d.reindex()
-	d.loaded = true
+	d.loaded, d.at = true, time.Now()
 	return nil
 }
 
@@ -343,4 +344,15 @@ func (d *Directory) Accommodations(id, user int64) map[string]store.Accommodatio
 		}
 	}
 	return out
+}
+
+// Held is how many classes and memberships the directory holds and when
+// it last read every class (the zero time before it has).
+func (d *Directory) Held() (classes, members int, loadedAt time.Time) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, e := range d.byID {
+		members += len(e.roles)
+	}
+	return len(d.byID), members, d.at
 }

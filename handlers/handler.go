@@ -99,6 +99,13 @@ func newHandler(d Deps) (*Handler, error) {
 	}
 	// Events logged with a request's context name its request id.
 	d.Logger = slog.New(logRequestIDs(d.Logger.Handler()))
+	if d.Classes == nil {
+		// Loaded once; until it is, quiz starts answer 503.
+		d.Classes = classes.New(classes.FromStore(d.Store), d.Logger)
+		if err := d.Classes.Load(context.Background()); err != nil {
+			d.Logger.Warn("classes not loaded", "error", err.Error())
+		}
+	}
 	lv, err := live.New(liveOptions(d))
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
@@ -135,13 +142,6 @@ func newHandler(d Deps) (*Handler, error) {
 		limits:   newLimits(d.Clock),
 		classes:  d.Classes,
 	}
-	if h.classes == nil {
-		// Loaded once; until it is, quiz starts answer 503.
-		h.classes = classes.New(classes.FromStore(d.Store), d.Logger)
-		if err := h.classes.Load(context.Background()); err != nil {
-			d.Logger.Warn("classes not loaded", "error", err.Error())
-		}
-	}
 	if h.signouts == nil {
 		h.signouts = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
 	}
@@ -166,6 +166,9 @@ func liveOptions(d Deps) live.Options {
 	}
 	if d.SAML != nil {
 		o.SAML = d.SAML
+	}
+	if d.Classes != nil {
+		o.Classes = d.Classes
 	}
 	return o
 }

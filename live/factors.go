@@ -157,6 +157,15 @@ func (r *request) processes(p *views.FactorPanel) {
 	} else {
 		p.Facts = append(p.Facts, factText("identity", "Who you are", "signed out: no valid identity cookie came with this request"))
 	}
+	if c := r.p.classes; c != nil {
+		classes, members, at := c.Held()
+		if at.IsZero() {
+			p.Facts = append(p.Facts, views.Fact{Key: "classes", Label: "Classes in memory", Value: "not read yet: quiz starts wait until they are", State: "bad"})
+		} else {
+			p.Facts = append(p.Facts, factText("classes", "Classes in memory",
+				fmt.Sprintf("%d classes, %d memberships, all read %s ago; a class is read again when PostgreSQL announces a change to it", classes, members, r.now.Sub(at).Round(time.Second))))
+		}
+	}
 }
 
 // VII. Port binding

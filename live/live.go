@@ -69,6 +69,16 @@ type Options struct {
 	Course  *content.Course
 	// AdminCommands names the `twelve admin …` commands of this binary.
 	AdminCommands []string
+	// Classes is the process's in-memory copy of the classes, or nil.
+	Classes ClassCache
+}
+
+// ClassCache is what the processes panel shows of a process's copy of
+// the classes (classes.Directory).
+type ClassCache interface {
+	// Held is how many classes and memberships it holds and when it last
+	// read every class; the zero time before it ever has.
+	Held() (classes, members int, loadedAt time.Time)
 }
 
 // Request is what the panels show of the request they are computed for.
@@ -92,6 +102,7 @@ type Panels struct {
 	logger   *slog.Logger
 	process  Process
 	course   *content.Course
+	classes  ClassCache
 	facts    processFacts
 	readings readings
 	html     panelHTML
@@ -113,6 +124,7 @@ func New(o Options) (*Panels, error) {
 		logger:  o.Logger,
 		process: o.Process,
 		course:  o.Course,
+		classes: o.Classes,
 		facts:   newProcessFacts(o, info),
 	}, nil
 }

@@ -192,3 +192,29 @@ func TestSAMLIssuer(t *testing.T) {
 		}
 	}
 }
+
+type heldClasses struct {
+	classes, members int
+	at               time.Time
+}
+
+func (h heldClasses) Held() (int, int, time.Time) { return h.classes, h.members, h.at }
+
+// The processes panel says what the process holds of the classes, and
+// says so when it holds nothing yet.
+func TestProcessesPanelShowsTheClassesHeld(t *testing.T) {
+	for _, tc := range []struct {
+		held heldClasses
+		want string
+	}{
+		{heldClasses{3, 120, time.Now().Add(-12 * time.Second)}, "3 classes, 120 memberships, all read 12s ago"},
+		{heldClasses{}, "not read yet"},
+	} {
+		p := newPanels(t, nil, nil)
+		p.classes = tc.held
+		panels := byNumeral(t, p.Page(context.Background(), anonymous))
+		if got := fact(t, panels["VI"], "classes"); !strings.Contains(got, tc.want) {
+			t.Errorf("classes fact = %q, want it to say %q", got, tc.want)
+		}
+	}
+}
