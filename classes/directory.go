@@ -45,7 +45,7 @@ type Directory struct {
 	byID    map[int64]*entry
 	bySlug  map[string]*entry
 	byCode  map[string]*entry
-	members map[int64][]Membership // by user, in joining order
+	members map[int64][]int64 // class ids by user
 	loaded  bool
 	at      time.Time // when every class was last read
 }
@@ -70,7 +70,7 @@ func New(src Source, logger *slog.Logger) *Directory {
 	return &Directory{
 		src: src, logger: logger, retry: backoff.New(500*time.Millisecond, 30*time.Second, nil),
 		byID: map[int64]*entry{}, bySlug: map[string]*entry{}, byCode: map[string]*entry{},
-		members: map[int64][]Membership{},
+		members: map[int64][]int64{},
 	}
 }
 
@@ -87,7 +87,12 @@ func (d *Directory) Load(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.byID = byID
-	d.reindex()
+	d.bySlug = make(map[string]*entry, len(byID))
+	d.byCode = make(map[string]*entry, len(byID))
+	d.members = make(map[int64][]int64, len(d.members))
+	for _, e := range byID {
+		d.index(e)
+	}
 	d.loaded, d.at = true, time.Now()
 	return nil
 }
@@ -99,14 +104,22 @@ func (d *Directory) Reload(ctx context.Context, id int64) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	var fresh *entry
+	if err == nil {
+		fresh = newEntry(s)
+	}
+	// Only this class's entries change: a reload costs what the class's
+	// size does, whatever the number of classes.
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if errors.Is(err, store.ErrNotFound) {
+	if old, ok := d.byID[id]; ok {
+		d.unindex(old)
 		delete(d.byID, id)
-	} else {
-		d.byID[id] = newEntry(s)
 	}
-	d.reindex()
+	if fresh != nil {
+		d.byID[id] = fresh
+		d.index(fresh)
+	}
 	return nil
 }
 
@@ -204,24 +217,33 @@ func newEntry(s store.ClassSnapshot) *entry {
 	return e
 }
 
-// reindex rebuilds the lookups from byID; d.mu is held.
-func (d *Directory) reindex() {
-	d.bySlug = make(map[string]*entry, len(d.byID))
-	d.byCode = make(map[string]*entry, len(d.byID))
-	members := make(map[int64][]Membership, len(d.members))
-	for _, e := range d.byID {
-		d.bySlug[e.class.Slug] = e
-		if e.class.JoinCode != "" {
-			d.byCode[e.class.JoinCode] = e
-		}
-		for uid, role := range e.roles {
-			members[uid] = append(members[uid], Membership{Class: e.class, Role: role})
+// index adds e to the lookups; d.mu is held.
+func (d *Directory) index(e *entry) {
+	d.bySlug[e.class.Slug] = e
+	if e.class.JoinCode != "" {
+		d.byCode[e.class.JoinCode] = e
+	}
+	for uid := range e.roles {
+		d.members[uid] = append(d.members[uid], e.class.ID)
+	}
+}
+
+// unindex takes e out of the lookups; d.mu is held.
+func (d *Directory) unindex(e *entry) {
+	if d.bySlug[e.class.Slug] == e {
+		delete(d.bySlug, e.class.Slug)
+	}
+	if d.byCode[e.class.JoinCode] == e {
+		delete(d.byCode, e.class.JoinCode)
+	}
+	for uid := range e.roles {
+		ids := slices.DeleteFunc(d.members[uid], func(id int64) bool { return id == e.class.ID })
+		if len(ids) == 0 {
+			delete(d.members, uid)
+		} else {
+			d.members[uid] = ids
 		}
 	}
-	for _, ms := range members {
-		slices.SortFunc(ms, func(a, b Membership) int { return strings.Compare(a.Class.Name, b.Class.Name) })
-	}
-	d.members = members
 }
 
 // Loaded reports whether the directory has been filled once.
@@ -278,8 +300,15 @@ func (d *Directory) Students(id int64) int {
 // Memberships returns the classes user is a member of, by name.
 func (d *Directory) Memberships(user int64) []Membership {
 	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return slices.Clone(d.members[user])
+	out := make([]Membership, 0, len(d.members[user]))
+	for _, id := range d.members[user] {
+		if e, ok := d.byID[id]; ok {
+			out = append(out, Membership{Class: e.class, Role: e.roles[user]})
+		}
+	}
+	d.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Membership) int { return strings.Compare(a.Class.Name, b.Class.Name) })
+	return out
 }
 
 // Role returns user's role in class id, or "" when they are not a member.

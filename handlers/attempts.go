@@ -191,19 +191,43 @@ func (h *Handler) showMe(c *echo.Context) error {
 		byQuiz[a.Quiz] = append(byQuiz[a.Quiz], a)
 	}
 	v := views.MeView{Name: id.Name}
+	cs := h.classes.StudentClasses(id.UserID)
+	if len(cs) > 0 {
+		inClasses, err := h.classGrades(ctx, id.UserID, cs)
+		if err != nil {
+			return err
+		}
+		v.Classes = h.myClasses(id.UserID, cs, inClasses, time.Now())
+		feed, err := h.feedURL(c, id.UserID)
+		if err != nil {
+			return err
+		}
+		v.Calendar = &views.CalendarView{URL: feed, Reset: c.QueryParam("calendar") == "reset"}
+	}
 	for _, l := range h.views.course.Lessons() {
 		q, ok := h.quizzes.Current(l.Slug)
 		if !ok {
 			continue
 		}
-		ml := views.MeLesson{Numeral: l.Numeral, Title: l.Title, Slug: l.Slug, Grade: "—", Method: string(q.Settings.Grading)}
+		ml := views.MeLesson{Numeral: l.Numeral, Title: l.Title, Slug: l.Slug, Grade: "—", Method: string(q.Settings.Grading),
+			QuizURL: quizLink(l.Slug, cs)}
 		if g, ok := grades[l.Slug]; ok {
 			ml.Grade, ml.Passed = percent(g.Grade), g.Passed
 		}
 		for _, a := range byQuiz[l.Slug] {
-			ml.Attempts = append(ml.Attempts, views.MeAttempt{
+			ma := views.MeAttempt{
 				ID: a.ID, No: a.AttemptNo, Score: percent(a.Fraction()), When: a.SubmittedAt.UTC().Format("2 Jan 15:04"),
-			})
+				Late: a.Late,
+			}
+			if a.ClassID != 0 {
+				if cl, ok := h.classes.Class(a.ClassID); ok {
+					ma.Class = cl.Name
+				}
+			}
+			if a.Penalty > 0 {
+				ma.Penalty = percent(a.Penalty) + " off for lateness: " + percent(a.Credited())
+			}
+			ml.Attempts = append(ml.Attempts, ma)
 		}
 		if ml.Passed {
 			v.Passed++
@@ -213,6 +237,16 @@ func (h *Handler) showMe(c *echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.ok(c, views.MePage(h.page(c, "My progress"), v))
+}
+
+// quizLink is the link that starts a lesson's quiz for a student in
+// classes cs: in their class when they have exactly one; otherwise the
+// plain one (the start asks a student in several which class).
+func quizLink(slug string, cs []store.Class) string {
+	if len(cs) == 1 {
+		return views.ClassQuizURL(slug, cs[0].Slug)
+	}
+	return views.QuizURL(slug)
 }
 
 // studentName names a student for an instructor's review page.

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/labstack/echo/v5"
 
@@ -51,9 +50,7 @@ func (h *Handler) attemptClass(c *echo.Context, l *content.Lesson, user int64) (
 }
 
 // classQuizPath starts lesson slug's quiz in the class with classSlug.
-func classQuizPath(slug, classSlug string) string {
-	return quizPath(slug) + "?class=" + url.QueryEscape(classSlug)
-}
+func classQuizPath(slug, classSlug string) string { return views.ClassQuizURL(slug, classSlug) }
 
 var errNotInClass = &Error{Status: http.StatusNotFound, Heading: "You are not a student of that class",
 	Message: "This quiz link names a class you have not joined. Open the quiz from the home page to start it in one of your classes."}

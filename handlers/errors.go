@@ -41,7 +41,7 @@ func (h *Handler) handleError(c *echo.Context, err error) {
 	}
 	e := classify(err)
 	if e.Status >= 500 {
-		attrs := []any{"error", err.Error(), "status", e.Status, "path", c.Request().URL.Path}
+		attrs := []any{"error", err.Error(), "status", e.Status, "path", loggedPath(c.Request().URL.Path)}
 		var ps *middleware.PanicStackError
 		if errors.As(err, &ps) {
 			attrs = append(attrs, "stack", string(ps.Stack))

@@ -8,13 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v5"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/exports"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
 )
@@ -31,6 +30,7 @@ const (
 // filter) and after or before, a cursor: a row's sort value and user id
 // joined by "~", e.g. "0.875~1234".
 type gradebookParams struct {
+	base   string // the gradebook page's path
 	sort   string
 	desc   bool
 	filter string
@@ -58,15 +58,21 @@ func (p gradebookParams) url(extra ...string) string {
 		v.Set(extra[i], extra[i+1])
 	}
 	if len(v) == 0 {
-		return "/instructor/gradebook"
+		return p.base
 	}
-	return "/instructor/gradebook?" + v.Encode()
+	return p.base + "?" + v.Encode()
 }
 
-// showGradebook is one page of the gradebook, by keyset pagination.
+// showGradebook is one page of the course's gradebook.
 func (h *Handler) showGradebook(c *echo.Context) error {
+	return h.gradebookPage(c, courseReports)
+}
+
+// gradebookPage is one page of a scope's gradebook, by keyset pagination.
+func (h *Handler) gradebookPage(c *echo.Context, scope reportScope) error {
 	lessons := h.views.course.Lessons()
 	p := gradebookParams{
+		base: scope.view.GradebookURL(),
 		sort: c.QueryParamOr("sort", "name"), filter: strings.TrimSpace(c.QueryParam("q")),
 		after: c.QueryParam("after"), before: c.QueryParam("before"),
 	}
@@ -85,7 +91,7 @@ func (h *Handler) showGradebook(c *echo.Context) error {
 		return badRequest("The gradebook cannot sort by “" + truncate(p.sort, 40) + "”: sort by name, email, total or a lesson.")
 	}
 	sort.Desc = p.desc
-	q := store.GradebookQuery{Sort: sort, Filter: p.filter, Limit: gradebookPageSize}
+	q := store.GradebookQuery{Class: scope.class, Sort: sort, Filter: p.filter, Limit: gradebookPageSize}
 	var err error
 	switch {
 	case p.after != "" && p.before != "":
@@ -98,23 +104,19 @@ func (h *Handler) showGradebook(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	page, err := h.store.Gradebook(ctx, q)
-	if err != nil {
-		return err
-	}
 	upTo := 0
 	if p.filter != "" {
 		upTo = filterCountCap + 1
 	}
-	n, err := h.store.CountStudents(ctx, p.filter, upTo)
+	page, n, err := h.store.GradebookAndCount(c.Request().Context(), q, upTo)
 	if err != nil {
 		return err
 	}
 	v := views.GradebookView{
+		Scope:  scope.view,
 		Filter: p.filter, Sort: p.sort, Desc: p.desc,
 		Count:    plural(n, "student", "students"),
-		FirstURL: p.url(), CSVURL: "/instructor/gradebook.csv",
+		FirstURL: p.url(), CSVURL: scope.view.CSVURL(),
 	}
 	switch {
 	case p.filter != "" && n > filterCountCap:
@@ -133,7 +135,7 @@ func (h *Handler) showGradebook(c *echo.Context) error {
 	v.Columns = append(v.Columns, total)
 	for _, r := range page.Rows {
 		line := views.GradebookLine{
-			StudentURL: "/instructor/students/" + strconv.FormatInt(r.UserID, 10),
+			StudentURL: scope.studentURL(r.UserID),
 			Name:       orUnnamed(r.Name), Email: r.Email, Total: percent(r.Total),
 		}
 		for i := range lessons {
@@ -157,7 +159,7 @@ func (h *Handler) showGradebook(c *echo.Context) error {
 		v.PrevURL = p.url() // past either end: offer the way back
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.ok(c, views.GradebookPage(h.page(c, "Gradebook"), v))
+	return h.ok(c, views.GradebookPage(h.page(c, scope.title("Gradebook")), v))
 }
 
 // gradebookSort maps a sort key to the store's sort.
@@ -176,7 +178,7 @@ func gradebookSort(key string, lessons []*content.Lesson) (store.GradebookSort, 
 
 func gradebookColumn(p gradebookParams, key, label, title string) views.GradebookColumn {
 	col := views.GradebookColumn{Key: key, Label: label, Title: title}
-	sorted := gradebookParams{sort: key, filter: p.filter}
+	sorted := gradebookParams{base: p.base, sort: key, filter: p.filter}
 	if p.sort == key {
 		col.AriaSort = "ascending"
 		if p.desc {
@@ -243,12 +245,17 @@ func truncate(s string, n int) string {
 // exportFlushEvery is how many CSV rows go out between flushes.
 const exportFlushEvery = 1000
 
-// exportGradebook streams the whole gradebook as CSV, row by row from the
-// database, so memory stays flat whatever the number of students. Columns:
-// email, name, one per lesson slug in course order (the graded score in
-// percent, empty without an attempt), total (the mean of the twelve grades
-// with a missing one counting 0, in percent).
+// exportGradebook streams the course's gradebook as CSV.
 func (h *Handler) exportGradebook(c *echo.Context) error {
+	return h.gradebookCSV(c, courseReports)
+}
+
+// gradebookCSV streams a scope's whole gradebook as CSV, row by row from
+// the database, so memory stays flat whatever the number of students.
+// Columns: email, name, one per lesson slug in course order (the graded
+// score in percent, empty without an attempt), total (the mean of the
+// twelve grades with a missing one counting 0, in percent).
+func (h *Handler) gradebookCSV(c *echo.Context, scope reportScope) error {
 	lessons := h.views.course.Lessons()
 	header := []string{"email", "name"}
 	for _, l := range lessons {
@@ -260,7 +267,7 @@ func (h *Handler) exportGradebook(c *echo.Context) error {
 	begin := func() error {
 		hdr := w.Header()
 		hdr.Set("Content-Type", "text/csv; charset=utf-8")
-		hdr.Set("Content-Disposition", `attachment; filename="twelve-gradebook-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
+		hdr.Set("Content-Disposition", `attachment; filename="`+scope.filePrefix()+`gradebook-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
 		hdr.Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)
 		cw = csv.NewWriter(w)
@@ -268,13 +275,13 @@ func (h *Handler) exportGradebook(c *echo.Context) error {
 	}
 	record := make([]string, len(header))
 	rows := 0
-	err := h.store.EachGradebookRow(c.Request().Context(), func(r store.GradebookRow) error {
+	err := h.store.EachGradebookRowIn(c.Request().Context(), scope.class, func(r store.GradebookRow) error {
 		if cw == nil {
 			if err := begin(); err != nil {
 				return err
 			}
 		}
-		record[0], record[1] = spreadsheetSafe(r.Email), spreadsheetSafe(r.Name)
+		record[0], record[1] = exports.SpreadsheetSafe(r.Email), exports.SpreadsheetSafe(r.Name)
 		for i := range lessons {
 			record[2+i] = ""
 			if g := gradeAt(r.Grades, i); g != nil {
@@ -306,34 +313,11 @@ func (h *Handler) exportGradebook(c *echo.Context) error {
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	h.logger.InfoContext(c.Request().Context(), "gradebook exported", "rows", rows)
+	h.logger.InfoContext(c.Request().Context(), "gradebook exported", "rows", rows, "class_id", scope.class)
 	return nil
 }
 
 // csvPercent writes a fraction as a percentage with at most two decimals.
 func csvPercent(f float64) string {
 	return strconv.FormatFloat(math.Round(f*10000)/100, 'f', -1, 64)
-}
-
-// spreadsheetSafe neutralises a cell that a spreadsheet would run as a
-// formula by prefixing a single quote, as OWASP advises against CSV
-// injection. A formula starts with = + - or @, or with a tab or carriage
-// return; spreadsheets also skip leading spaces and read fullwidth and other
-// compatibility forms (＝, ﹢) as the plain sign, so the sign is looked for
-// after NFKC normalisation and after leading white space and invisible
-// format characters (NBSP, zero-width space, BOM).
-func spreadsheetSafe(s string) string {
-	if s == "" {
-		return s
-	}
-	if s[0] == '\t' || s[0] == '\r' {
-		return "'" + s
-	}
-	t := strings.TrimLeftFunc(norm.NFKC.String(s), func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)
-	})
-	if t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v5/middleware"
 
 	"github.com/twelve-course/twelve/auth"
+	"github.com/twelve-course/twelve/calendar"
 	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
@@ -90,6 +91,8 @@ type Handler struct {
 	signouts *signout.List // recent sign-outs
 	limits   limits        // request budgets per client address
 	classes  *classes.Directory
+	zones    *zones               // classes' time zones, loaded once each
+	feeds    *calendar.FeedTokens // calendar feed links
 }
 
 // newHandler holds d for the routes.
@@ -118,6 +121,10 @@ func newHandler(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	feeds, err := calendar.NewFeedTokens(d.Config.SecretKeys)
+	if err != nil {
+		return nil, err
+	}
 	pending, err := newPendingCodec(d.Config.SecretKeys)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: pending submission keys: %w", err)
@@ -141,6 +148,8 @@ func newHandler(d Deps) (*Handler, error) {
 		signouts: d.SignOuts,
 		limits:   newLimits(d.Clock),
 		classes:  d.Classes,
+		zones:    &zones{},
+		feeds:    feeds,
 	}
 	if h.signouts == nil {
 		h.signouts = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})

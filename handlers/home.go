@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"time"
+
 	"github.com/labstack/echo/v5"
 
 	"github.com/twelve-course/twelve/views"
@@ -8,14 +10,31 @@ import (
 
 // showHome renders the course home: the twelve lessons in order, with the
 // signed-in student's standing on each quiz (one indexed read of their
-// grades; none when signed out).
+// grades; none when signed out) and, for a student in classes, each
+// class's quizzes with their dates (from the class directory) and grades
+// (one more indexed read).
 func (h *Handler) showHome(c *echo.Context) error {
 	v := views.HomeView{Lessons: make([]views.LessonItem, len(h.views.items))}
 	copy(v.Lessons, h.views.items)
 	if id := identityOf(c); id != nil {
-		grades, err := h.store.GradesOf(c.Request().Context(), id.UserID)
+		ctx := c.Request().Context()
+		grades, err := h.store.GradesOf(ctx, id.UserID)
 		if err != nil {
 			return err
+		}
+		cs := h.classes.StudentClasses(id.UserID)
+		inClasses, err := h.classGrades(ctx, id.UserID, cs)
+		if err != nil {
+			return err
+		}
+		v.Classes = h.myClasses(id.UserID, cs, inClasses, time.Now())
+		// After a join (see joinClass): said only of a class they are in.
+		if joined := c.QueryParam("joined"); joined != "" {
+			for _, cl := range cs {
+				if cl.Slug == joined {
+					v.Joined = cl.Name
+				}
+			}
 		}
 		for i := range v.Lessons {
 			if g, ok := grades[v.Lessons[i].Slug]; ok {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
@@ -117,5 +118,30 @@ func (h *Handler) showLesson(c *echo.Context) error {
 	}
 	return h.renderShell(c, http.StatusOK, shell, views.Fills{
 		Page: h.page(c, h.views.titles[slug]), Panel: facts, PanelTime: at,
+		QuizCTA: h.quizCTA(c, slug),
 	})
+}
+
+// quizCTA is the lesson's call to its quiz for the viewer: for a student
+// in classes, the quiz's dates in each, from the class directory (no
+// database read).
+func (h *Handler) quizCTA(c *echo.Context, slug string) views.QuizCTAView {
+	v := views.QuizCTAView{Slug: slug}
+	id := identityOf(c)
+	if id == nil {
+		return v
+	}
+	l, ok := h.views.course.Lesson(slug)
+	if !ok {
+		return v
+	}
+	now := time.Now()
+	for _, class := range h.classes.StudentClasses(id.UserID) {
+		loc := h.zones.get(class.TimeZone)
+		accs := h.classes.Accommodations(class.ID, id.UserID)
+		if cq, _, ok := h.classQuiz(class, l, id.UserID, accs, loc, now); ok {
+			v.Classes = append(v.Classes, views.QuizCTAClass{Name: class.Name, Quiz: cq})
+		}
+	}
+	return v
 }

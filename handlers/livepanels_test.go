@@ -101,7 +101,7 @@ func TestPrerenderedLessonsMatchTheirTemplate(t *testing.T) {
 			if err := views.PanelFacts(v.Panel).Render(context.Background(), &facts); err != nil {
 				t.Fatal(err)
 			}
-			fills := views.Fills{Page: p, Panel: facts.Bytes(), PanelTime: v.Panel.ComputedAt}
+			fills := views.Fills{Page: p, Panel: facts.Bytes(), PanelTime: v.Panel.ComputedAt, QuizCTA: views.QuizCTAView{Slug: slug}}
 			if err := h.views.shells[slug].Render(ctx, &got, fills); err != nil {
 				t.Fatal(err)
 			}

@@ -3,7 +3,18 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"strings"
 )
+
+// loggedPath is a request path as logs show it: a class's join code is a
+// shared secret (whoever holds it can join), so it is left out. Query
+// strings, which carry the calendar feed's token, are never logged.
+func loggedPath(path string) string {
+	if strings.HasPrefix(path, "/join/") {
+		return "/join/[code]"
+	}
+	return path
+}
 
 // requestIDContextKey keys the request id in a request's context.
 type requestIDContextKey struct{}

@@ -59,7 +59,7 @@ func (h *Handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		switch {
 		case gone:
 			// Nobody is left to read an answer, and nothing failed here.
-			h.logger.InfoContext(ctx, "client went away", "error", err.Error(), "path", c.Request().URL.Path)
+			h.logger.InfoContext(ctx, "client went away", "error", err.Error(), "path", loggedPath(c.Request().URL.Path))
 		case err != nil:
 			h.handleError(c, err)
 		}
@@ -73,7 +73,7 @@ func (h *Handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		attrs := []slog.Attr{
 			slog.String("method", c.Request().Method),
-			slog.String("path", c.Request().URL.Path),
+			slog.String("path", loggedPath(c.Request().URL.Path)),
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.Int64("bytes", size),

@@ -10,14 +10,26 @@ import (
 	"github.com/twelve-course/twelve/views"
 )
 
-// showOverview is the cohort overview: students, attempts, pass rate and
-// average graded score per lesson, from the grades table.
+// showOverview is the course's cohort overview.
 func (h *Handler) showOverview(c *echo.Context) error {
-	byQuiz, cohort, err := h.store.Overview(c.Request().Context())
+	v, err := h.overview(c, courseReports)
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return h.ok(c, views.OverviewPage(h.page(c, "Course overview"), v))
+}
+
+// overview is a scope's cohort overview: students, attempts, pass rate and
+// average graded score per lesson, from its grades. A class's page may show
+// it (views.OverviewPage renders it for the course).
+func (h *Handler) overview(c *echo.Context, scope reportScope) (views.OverviewView, error) {
+	byQuiz, cohort, err := h.store.OverviewIn(c.Request().Context(), scope.class)
+	if err != nil {
+		return views.OverviewView{}, err
+	}
 	v := views.OverviewView{
+		Scope:     scope.view,
 		Students:  count(cohort.Students),
 		Active:    count(cohort.Active),
 		Completed: count(cohort.Completed),
@@ -52,31 +64,45 @@ func (h *Handler) showOverview(c *echo.Context) error {
 		v.TotalChart.Bars = append(v.TotalChart.Bars, views.Bar{Label: strconv.Itoa(10*i) + "%", Value: float64(n), Text: count(n), Hint: label})
 		v.TotalBands = append(v.TotalBands, views.BandRow{Label: bandLabel(10*float64(i), 10*float64(i+1), i == len(cohort.TotalBands)-1), Count: count(n), Fraction: share(n, cohort.Active)})
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.ok(c, views.OverviewPage(h.page(c, "Course overview"), v))
+	return v, nil
 }
 
-// showStudent is one student's record for instructors: grades and every
-// attempt, each linking to its review.
+// showStudent is one student's record in the course.
 func (h *Handler) showStudent(c *echo.Context) error {
+	return h.studentPage(c, courseReports)
+}
+
+// studentPage is one student's record for instructors, in a scope: grades
+// and every attempt, each linking to its review. In a class, only its
+// students have one (404 for anyone else), with the grades and attempts of
+// the class.
+func (h *Handler) studentPage(c *echo.Context, scope reportScope) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return errNotFound
 	}
 	ctx := c.Request().Context()
+	row, err := h.store.GradebookRowIn(ctx, scope.class, id)
+	if err != nil {
+		return err
+	}
 	u, err := h.store.UserByID(ctx, id)
 	if err != nil {
 		return err
 	}
-	row, err := h.store.GradebookRowOf(ctx, id)
-	if err != nil {
-		return err
+	var attempts []store.Attempt
+	var grades map[string]store.Grade
+	if scope.class == 0 {
+		attempts, err = h.store.AttemptsOf(ctx, id, "")
+		if err == nil {
+			grades, err = h.store.GradesOf(ctx, id)
+		}
+	} else {
+		attempts, err = h.store.ClassAttemptsOf(ctx, scope.class, id)
+		if err == nil {
+			grades, err = h.store.ClassGradesOf(ctx, scope.class, id)
+		}
 	}
-	attempts, err := h.store.AttemptsOf(ctx, id, "")
-	if err != nil {
-		return err
-	}
-	grades, err := h.store.GradesOf(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -84,15 +110,20 @@ func (h *Handler) showStudent(c *echo.Context) error {
 	for _, a := range attempts {
 		byQuiz[a.Quiz] = append(byQuiz[a.Quiz], a)
 	}
+	n := len(attempts)
 	v := views.StudentView{
-		Name: orUnnamed(u.Name), Email: u.Email, Since: u.CreatedAt.UTC().Format("2 Jan 2006"),
-		Total: percent(row.Total), Attempts: len(attempts),
+		Scope: scope.view,
+		Name:  orUnnamed(u.Name), Email: u.Email, Since: u.CreatedAt.UTC().Format("2 Jan 2006"),
+		Total: percent(row.Total), Attempts: n,
 	}
 	passes := 0
 	for _, l := range h.views.course.Lessons() {
 		sl := views.StudentLesson{Numeral: l.Numeral, Title: l.Title, Slug: l.Slug, Grade: "—"}
 		if q, ok := h.quizzes.Current(l.Slug); ok {
 			sl.Method = string(q.Settings.Grading)
+		}
+		if set, ok := h.classes.Setting(scope.class, l.Slug); ok && scope.class != 0 && set.Grading != nil {
+			sl.Method = string(*set.Grading) // the class's own
 		}
 		if g, ok := grades[l.Slug]; ok {
 			sl.Grade, sl.Passed = percent(g.Grade), g.Passed
@@ -101,18 +132,25 @@ func (h *Handler) showStudent(c *echo.Context) error {
 			}
 		}
 		for _, a := range byQuiz[l.Slug] {
-			sl.Attempts = append(sl.Attempts, views.StudentAttempt{
+			sa := views.StudentAttempt{
 				ReviewURL: "/attempts/" + a.ID, No: strconv.Itoa(a.AttemptNo),
 				Score:     num(a.Score) + " / " + num(a.MaxScore) + " (" + percent(a.Fraction()) + ")",
 				TimeTaken: duration(a.SubmittedAt.Sub(a.StartedAt)),
 				Submitted: a.SubmittedAt.UTC().Format("2 Jan 2006, 15:04 UTC"),
-			})
+			}
+			switch {
+			case a.Late && a.Penalty > 0:
+				sa.Late = "late, −" + percent(a.Penalty)
+			case a.Late:
+				sa.Late = "late"
+			}
+			sl.Attempts = append(sl.Attempts, sa)
 		}
 		v.Lessons = append(v.Lessons, sl)
 	}
 	v.Passes = strconv.Itoa(passes) + " of " + strconv.Itoa(len(v.Lessons))
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.ok(c, views.StudentPage(h.page(c, v.Name), v))
+	return h.ok(c, views.StudentPage(h.page(c, scope.title(v.Name)), v))
 }
 
 func orUnnamed(name string) string {

@@ -21,10 +21,20 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/attempts/:id", h.showAttempt, h.requireSignIn)
 	e.GET("/me", h.showMe, h.requireSignIn)
 
+	// Classes: students. A join link shows its class and joins it (codes
+	// are long and random; the sign-in budget still stops anyone trying
+	// many); the calendar feed needs no cookie, its signed link is the key
+	e.GET("/join/:code", h.showJoin, signIn, h.requireSignIn)
+	e.POST("/join/:code", h.joinClass, signIn, h.requireSignIn)
+	e.GET("/me/calendar.ics", h.serveCalendar)
+	e.POST("/me/calendar/reset", h.resetCalendar, h.requireSignIn)
+
 	// Instructor reports: the role is re-checked on every request
 	e.GET("/instructor", h.showOverview, h.requireInstructor)
 	e.GET("/instructor/gradebook", h.showGradebook, h.requireInstructor)
 	e.GET("/instructor/gradebook.csv", h.exportGradebook, h.requireInstructor)
+	e.GET("/instructor/gradebook-canvas.csv", h.exportCanvas, h.requireInstructor)
+	e.GET("/instructor/gradebook-moodle.csv", h.exportMoodle, h.requireInstructor)
 	e.GET("/instructor/quizzes/:slug", h.showQuizStatistics, h.requireInstructor)
 	e.GET("/instructor/students/:id", h.showStudent, h.requireInstructor)
 
@@ -48,6 +58,14 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/instructor/classes/:slug/accommodations", h.showAccommodations, read)
 	e.POST("/instructor/classes/:slug/accommodations", h.saveAccommodation, read)
 	e.POST("/instructor/classes/:slug/accommodations/delete", h.deleteAccommodation, read)
+
+	// A class's reports: the instructor reports over one class
+	e.GET("/instructor/classes/:slug/gradebook", h.showClassGradebook, read)
+	e.GET("/instructor/classes/:slug/gradebook.csv", h.exportClassGradebook, read)
+	e.GET("/instructor/classes/:slug/gradebook-canvas.csv", h.exportClassCanvas, read)
+	e.GET("/instructor/classes/:slug/gradebook-moodle.csv", h.exportClassMoodle, read)
+	e.GET("/instructor/classes/:slug/quizzes/:quiz", h.showClassQuizStatistics, read)
+	e.GET("/instructor/classes/:slug/students/:id", h.showClassStudent, read)
 
 	// Sign-in (OpenID Connect); identity then travels in a signed cookie
 	e.GET("/login", h.startSignIn, signIn)

@@ -12,10 +12,15 @@ import (
 	"github.com/twelve-course/twelve/views"
 )
 
-// showQuizStatistics is a quiz's item statistics (Moodle's classical test
-// theory set) over first attempts, or all attempts with ?attempts=all.
+// showQuizStatistics is a quiz's item statistics over the course's attempts.
 func (h *Handler) showQuizStatistics(c *echo.Context) error {
-	slug := c.Param("slug")
+	return h.quizStatistics(c, courseReports, c.Param("slug"))
+}
+
+// quizStatistics is a quiz's item statistics (Moodle's classical test
+// theory set) over a scope's first attempts, or all its attempts with
+// ?attempts=all.
+func (h *Handler) quizStatistics(c *echo.Context, scope reportScope, slug string) error {
 	l, ok := h.views.course.Lesson(slug)
 	if !ok {
 		return errNotFound
@@ -33,7 +38,7 @@ func (h *Handler) showQuizStatistics(c *echo.Context) error {
 		return badRequest("Item statistics count “first” attempts or “all” attempts.")
 	}
 	tally := quiz.NewTally()
-	err := h.store.EachScoredAttempt(c.Request().Context(), slug, all, func(a quiz.ScoredAttempt) error {
+	err := h.store.EachScoredAttemptIn(c.Request().Context(), scope.class, slug, all, func(a quiz.ScoredAttempt) error {
 		tally.Add(a)
 		return nil
 	})
@@ -42,8 +47,9 @@ func (h *Handler) showQuizStatistics(c *echo.Context) error {
 	}
 	s := tally.Stats()
 	t := s.Test
-	base := "/instructor/quizzes/" + slug
+	base := scope.view.QuizURL(slug)
 	v := views.StatsView{
+		Scope:   scope.view,
 		Numeral: l.Numeral, Title: l.Title, Slug: slug, All: all,
 		FirstURL: base, AllURL: base + "?attempts=all",
 		Attempts: plural(t.Attempts, "attempt", "attempts"),
@@ -92,7 +98,7 @@ func (h *Handler) showQuizStatistics(c *echo.Context) error {
 		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.ok(c, views.StatisticsPage(h.page(c, "Item statistics: "+l.Title), v))
+	return h.ok(c, views.StatisticsPage(h.page(c, scope.title("Item statistics: "+l.Title)), v))
 }
 
 // questionRow presents one question's statistics; qu is nil for a question

@@ -44,7 +44,15 @@ if [ "$OIDC_ISSUER_URL" = "http://$DEVIDP_ADDR/oidc" ]; then
 	pids+=($!)
 fi
 bin/twelve migrate
+# A class to try the class pages with: Ines teaches it; a student joins by
+# its link (made once; the link stays the same across restarts).
+export BASE_URL=${BASE_URL:-http://localhost:$PORT}
+if ! bin/twelve admin class-list | grep -q '^demo-section	'; then
+	bin/twelve admin class-create demo-section "Demo section" --time-zone Europe/London --instructor ines@example.edu >/dev/null
+fi
+join=$(bin/twelve admin class-list | awk -F'\t' '$1 == "demo-section" { print $NF }')
 echo "Twelve: http://localhost:$PORT  (demo accounts: Ada and Brook, students; Ines, instructor)"
+echo "Demo class \"Demo section\", taught by Ines: students join at $join"
 bin/twelve web &
 pids+=($!)
 wait -n "${pids[@]}"

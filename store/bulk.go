@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +18,9 @@ import (
 type BulkStudent struct {
 	Issuer, Subject, Email, Name string
 	SignedUp                     time.Time
+	// Class is the class the student is a member of and takes every
+	// attempt in (a class id from BulkCreateClasses), or 0: none.
+	Class int64
 	// Attempts are graded attempts in the order they were made. Their
 	// UserID and AttemptNo are set by BulkSaveAttempts.
 	Attempts []NewAttempt
@@ -26,13 +32,22 @@ type BulkStudent struct {
 // method (settings by quiz slug, as refreshGrade grades), then the report
 // summaries by the same statements as refreshReports. The quiz versions the
 // attempts name must already be stored (SaveQuizVersions).
+//
+// A student with a Class becomes a student member of it, and their
+// attempts and grades are that class's too: their class grades are graded
+// as the course's are (a demo class has no settings of its own, and no
+// attempt is late), and stored before the memberships, so that the trigger
+// that gives each new member a class gradebook row fills it from them by
+// refresh_class_gradebook, as a join does. Each class given members is
+// announced on ClassChannel.
 func (s *Store) BulkSaveAttempts(ctx context.Context, students []BulkStudent, settings map[string]quiz.Settings) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		ids, err := bulkUsers(ctx, tx, students)
 		if err != nil {
 			return fmt.Errorf("users: %w", err)
 		}
-		var grades [][]any
+		var grades, classGrades, members [][]any
+		classes := map[int64]bool{}
 		var attemptIDs []string
 		for i := range students {
 			byQuiz := map[string][]float64{}
@@ -55,6 +70,13 @@ func (s *Store) BulkSaveAttempts(ctx context.Context, students []BulkStudent, se
 				fractions := byQuiz[slug]
 				g := st.GradeAcross(fractions)
 				grades = append(grades, []any{ids[i], slug, len(fractions), g, st.Passed(g)})
+				if c := students[i].Class; c != 0 {
+					classGrades = append(classGrades, []any{c, ids[i], slug, len(fractions), g, st.Passed(g)})
+				}
+			}
+			if c := students[i].Class; c != 0 {
+				members = append(members, []any{c, ids[i], RoleStudent, ViaAdmin})
+				classes[c] = true
 			}
 		}
 		if err := copyAttempts(ctx, tx, students); err != nil {
@@ -81,6 +103,18 @@ func (s *Store) BulkSaveAttempts(ctx context.Context, students []BulkStudent, se
 		}
 		if _, err := tx.Exec(ctx, refreshGradebookSQL, graded); err != nil {
 			return fmt.Errorf("gradebook: %w", err)
+		}
+		if len(members) == 0 {
+			return nil
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"class_grades"}, []string{"class_id", "user_id", "quiz", "attempts", "grade", "passed"}, pgx.CopyFromRows(classGrades)); err != nil {
+			return fmt.Errorf("class grades: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"class_members"}, []string{"class_id", "user_id", "role", "via"}, pgx.CopyFromRows(members)); err != nil {
+			return fmt.Errorf("class members: %w", err)
+		}
+		if _, err := tx.Exec(ctx, notifyClassesSQL, ClassChannel, slices.Collect(maps.Keys(classes))); err != nil {
+			return fmt.Errorf("notify classes: %w", err)
 		}
 		return nil
 	})
@@ -126,11 +160,14 @@ func bulkUsers(ctx context.Context, tx pgx.Tx, students []BulkStudent) ([]int64,
 	return ids, nil
 }
 
+// notifyClassesSQL announces the classes $2 on the channel $1.
+const notifyClassesSQL = `SELECT pg_notify($1, c::text) FROM unnest($2::bigint[]) AS c`
+
 func copyAttempts(ctx context.Context, tx pgx.Tx, students []BulkStudent) error {
 	i, j := 0, 0
-	row := make([]any, 10)
+	row := make([]any, 11)
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"attempts"},
-		[]string{"id", "user_id", "quiz", "version", "attempt_no", "seed", "started_at", "submitted_at", "score", "max_score"},
+		[]string{"id", "user_id", "quiz", "version", "attempt_no", "seed", "started_at", "submitted_at", "score", "max_score", "class_id"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			for ; i < len(students); i, j = i+1, 0 {
 				if j < len(students[i].Attempts) {
@@ -138,6 +175,7 @@ func copyAttempts(ctx context.Context, tx pgx.Tx, students []BulkStudent) error 
 					j++
 					row[0], row[1], row[2], row[3], row[4] = a.ID, a.UserID, a.Quiz, a.Version, a.AttemptNo
 					row[5], row[6], row[7], row[8], row[9] = a.Seed, a.StartedAt, a.SubmittedAt, a.Score, a.MaxScore
+					row[10] = students[i].Class
 					return row, nil
 				}
 			}
@@ -221,7 +259,7 @@ func (s *Store) DeleteUsersFrom(ctx context.Context, issuer string) (int64, erro
 // of the tables the reports read, after a bulk load.
 func (s *Store) AnalyzeReports(ctx context.Context) error {
 	for _, sql := range []string{
-		`VACUUM (ANALYZE) users, gradebook, grades, attempts, attempt_items`,
+		`VACUUM (ANALYZE) users, gradebook, grades, attempts, attempt_items, class_members, class_grades, class_gradebook`,
 		`ANALYZE responses`,
 	} {
 		if _, err := s.pool.Exec(ctx, sql); err != nil {
@@ -229,4 +267,78 @@ func (s *Store) AnalyzeReports(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// BulkClass is a class to create in bulk (the demo classes of `twelve admin
+// demo-data`): no dates, no join link, time zone UTC.
+type BulkClass struct {
+	Slug, Name string
+}
+
+// BulkCreateClasses creates the classes in one transaction, announcing each
+// on ClassChannel, and returns their ids in order. A slug already taken
+// fails them all with ErrSlugTaken.
+func (s *Store) BulkCreateClasses(ctx context.Context, classes []BulkClass) ([]int64, error) {
+	slugs, names := make([]string, len(classes)), make([]string, len(classes))
+	for i, c := range classes {
+		slugs[i], names[i] = c.Slug, c.Name
+	}
+	var ids []int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT slug FROM classes WHERE slug = ANY($1::text[]) LIMIT 1`, slugs)
+		taken, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		if len(taken) > 0 {
+			return fmt.Errorf("%w: %s", ErrSlugTaken, taken[0])
+		}
+		bySlug := make(map[string]int64, len(classes))
+		rows, _ = tx.Query(ctx, `INSERT INTO classes (slug, name) SELECT * FROM unnest($1::text[], $2::text[]) RETURNING id, slug`, slugs, names)
+		var id int64
+		var slug string
+		if _, err := pgx.ForEachRow(rows, []any{&id, &slug}, func() error { bySlug[slug] = id; return nil }); err != nil {
+			return err
+		}
+		ids = make([]int64, len(classes))
+		for i, c := range classes {
+			ids[i] = bySlug[c.Slug]
+		}
+		_, err = tx.Exec(ctx, notifyClassesSQL, ClassChannel, ids)
+		return err
+	})
+	if errors.Is(err, ErrSlugTaken) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, opError("bulk create classes", err)
+	}
+	return ids, nil
+}
+
+// DeleteEmptyClasses deletes the classes whose slug matches the regular
+// expression slugPattern (PostgreSQL's ~) and that have no member and no
+// invite, and returns how many it deleted. A class someone belongs to is
+// never deleted.
+func (s *Store) DeleteEmptyClasses(ctx context.Context, slugPattern string) (int64, error) {
+	var deleted int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `
+DELETE FROM classes c
+WHERE c.slug ~ $1
+  AND NOT EXISTS (SELECT 1 FROM class_members m WHERE m.class_id = c.id)
+  AND NOT EXISTS (SELECT 1 FROM class_invites i WHERE i.class_id = c.id)
+RETURNING c.id`, slugPattern)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		deleted = int64(len(ids))
+		_, err = tx.Exec(ctx, notifyClassesSQL, ClassChannel, ids)
+		return err
+	})
+	if err != nil {
+		return 0, opError("delete classes", err)
+	}
+	return deleted, nil
 }

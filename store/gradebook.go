@@ -43,7 +43,10 @@ type Cursor struct {
 
 // GradebookQuery asks for one page of the gradebook.
 type GradebookQuery struct {
-	Sort GradebookSort
+	// Class is the class whose gradebook to read (its student members, by
+	// that class's grades); 0 is the course's: every student, every attempt.
+	Class int64
+	Sort  GradebookSort
 	// Filter keeps students whose name or email contains it, ignoring case.
 	Filter string
 	// After asks for the rows after this cursor; Before for those before
@@ -73,7 +76,7 @@ func (s GradebookSort) sortExpr() (expr, id string, text bool, err error) {
 			return "", "", false, fmt.Errorf("store: gradebook: no lesson %d", s.Lesson)
 		}
 		// The position is written into the SQL, not bound, so that the
-		// expression matches the index gradebook_lN_idx.
+		// expression matches the index gradebook_lN_idx (class_gradebook_lN_idx).
 		return "coalesce(gb.grades[" + strconv.Itoa(s.Lesson) + "], -1)", "gb.user_id", false, nil
 	}
 	return "", "", false, fmt.Errorf("store: gradebook: unknown sort %q", s.By)
@@ -83,6 +86,11 @@ func (s GradebookSort) sortExpr() (expr, id string, text bool, err error) {
 // rows after (or before) a cursor, so the thousandth page costs what the
 // first does.
 func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage, error) {
+	return s.gradebook(ctx, q, nil)
+}
+
+// gradebook is Gradebook with a class's filter decided already, or nil.
+func (s *Store) gradebook(ctx context.Context, q GradebookQuery, f *classFilter) (GradebookPage, error) {
 	expr, id, text, err := q.Sort.sortExpr()
 	if err != nil {
 		return GradebookPage{}, err
@@ -90,8 +98,7 @@ func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage,
 	limit := max(1, q.Limit)
 	backward := q.Before != nil
 	desc := q.Sort.Desc != backward // reading backwards reverses the order
-	var where []string
-	var args []any
+	from, where, args := gradebookScope(q.Class)
 	if cur := q.After; cur != nil || q.Before != nil {
 		if cur == nil {
 			cur = q.Before
@@ -105,13 +112,22 @@ func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage,
 			v = cur.Text
 		}
 		args = append(args, v, cur.UserID)
-		where = append(where, fmt.Sprintf("(%s, %s) %s ($1, $2)", expr, id, op))
+		where = append(where, fmt.Sprintf("(%s, %s) %s ($%d, $%d)", expr, id, op, len(args)-1, len(args)))
 	}
-	if q.Filter != "" {
+	switch {
+	case q.Filter != "" && q.Class != 0:
+		if f == nil {
+			if f, err = s.newClassFilter(ctx, q.Class, q.Filter); err != nil {
+				return GradebookPage{}, opError("gradebook", err)
+			}
+		}
+		var cond string
+		from, cond = f.apply(false, &args)
+		where = append(where, cond)
+	case q.Filter != "":
 		args = append(args, likePattern(q.Filter))
 		where = append(where, fmt.Sprintf(searchSQL, len(args)))
 	}
-	where = append(where, studentsOnly)
 	dir := "ASC"
 	if desc {
 		dir = "DESC"
@@ -120,7 +136,7 @@ func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage,
 	if text {
 		keyText, keyNumber = expr, "0::float8"
 	}
-	sql := `SELECT ` + gradebookColumns + `, ` + keyText + `, ` + keyNumber + "\n" + gradebookFrom
+	sql := `SELECT ` + gradebookColumns + `, ` + keyText + `, ` + keyNumber + "\n" + from
 	sql += "\nWHERE " + strings.Join(where, " AND ")
 	sql += fmt.Sprintf("\nORDER BY %s %s, %s %s\nLIMIT %d", expr, dir, id, dir, limit+1)
 	// Planned for these very values: how many names match a filter decides
@@ -152,12 +168,23 @@ func (s *Store) Gradebook(ctx context.Context, q GradebookQuery) (GradebookPage,
 
 // A gradebook row is read as scanGradebookRow scans it: gradebookColumns,
 // then the row's cursor key (a text and a number, see Cursor), from
-// gradebookFrom. byNameRowsSQL reads rows keyed by name.
+// gradebookFrom or classGradebookFrom (see gradebookScope).
 const (
-	gradebookColumns = `u.id, u.name, u.email, gb.grades, gb.passed, gb.total`
-	gradebookFrom    = `FROM gradebook gb JOIN users u ON u.id = gb.user_id`
-	byNameRowsSQL    = `SELECT ` + gradebookColumns + `, lower(u.name), 0::float8 ` + gradebookFrom
+	gradebookColumns   = `u.id, u.name, u.email, gb.grades, gb.passed, gb.total`
+	gradebookFrom      = `FROM gradebook gb JOIN users u ON u.id = gb.user_id`
+	classGradebookFrom = `FROM class_gradebook gb JOIN users u ON u.id = gb.user_id`
 )
+
+// gradebookScope is the FROM clause, conditions and their arguments ($1 on)
+// that pick a gradebook's rows: the course's (class 0), every student but
+// instructors; or one class's, its student members (class_gradebook holds
+// no one else), whom each of its keyset indexes leads with.
+func gradebookScope(class int64) (from string, where []string, args []any) {
+	if class == 0 {
+		return gradebookFrom, []string{studentsOnly}, nil
+	}
+	return classGradebookFrom, []string{"gb.class_id = $1"}, []any{class}
+}
 
 func scanGradebookRow(row pgx.CollectableRow) (GradebookRow, error) {
 	var r GradebookRow
@@ -176,38 +203,78 @@ func likePattern(s string) string {
 	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
 }
 
-// CountStudents counts the gradebook's rows that match filter (see
-// GradebookQuery.Filter), every student who has signed in, stopping at upTo
-// when it is above 0: a count of a vague filter need not read everyone.
+// CountStudents counts the course gradebook's rows that match filter: see
+// CountStudentsIn.
 func (s *Store) CountStudents(ctx context.Context, filter string, upTo int) (int, error) {
-	sql, args := `SELECT 1 FROM users u WHERE `+studentsOnly, []any{pgx.QueryExecModeExec}
-	if filter != "" {
-		args = append(args, likePattern(filter))
-		sql += ` AND ` + fmt.Sprintf(searchSQL, len(args)-1)
+	return s.CountStudentsIn(ctx, 0, filter, upTo)
+}
+
+// CountStudentsIn counts the rows of a class's gradebook (class 0: the
+// course's, every student who has signed in) that match filter (see
+// GradebookQuery.Filter), stopping at upTo when it is above 0: a count of a
+// vague filter need not read everyone.
+func (s *Store) CountStudentsIn(ctx context.Context, class int64, filter string, upTo int) (int, error) {
+	return s.countStudents(ctx, class, filter, upTo, nil)
+}
+
+// countStudents is CountStudentsIn with a class's filter decided already,
+// or nil.
+func (s *Store) countStudents(ctx context.Context, class int64, filter string, upTo int, f *classFilter) (int, error) {
+	from, where, args := gradebookScope(class)
+	switch {
+	case class == 0:
+		from = `FROM users u` // every user has a gradebook row
+	case filter == "":
+		// The class's rows alone: an index-only scan of its part of the
+		// primary key, where a join with users would hash them all.
+		from = `FROM class_gradebook gb`
 	}
+	switch {
+	case filter != "" && class != 0:
+		if f == nil {
+			var err error
+			if f, err = s.newClassFilter(ctx, class, filter); err != nil {
+				return 0, opError("count students", err)
+			}
+		}
+		var cond string
+		from, cond = f.apply(true, &args)
+		where = append(where, cond)
+	case filter != "":
+		args = append(args, likePattern(filter))
+		where = append(where, fmt.Sprintf(searchSQL, len(args)))
+	}
+	sql := `SELECT 1 ` + from + ` WHERE ` + strings.Join(where, " AND ")
 	if upTo > 0 {
 		sql += ` LIMIT ` + strconv.Itoa(upTo)
 	}
 	var n int
+	args = append([]any{pgx.QueryExecModeExec}, args...)
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (`+sql+`) AS matches`, args...).Scan(&n); err != nil {
 		return 0, opError("count students", err)
 	}
 	return n, nil
 }
 
-const gradebookExportSQL = byNameRowsSQL + `
-WHERE ` + studentsOnly + `
-ORDER BY lower(u.name), u.id`
-
 // studentsOnly leaves instructors (by their role at their last sign-in)
 // out of the gradebook, its export and the cohort figures.
 const studentsOnly = `NOT u.instructor`
 
-// EachGradebookRow calls fn with every row of the gradebook, by name. It
-// streams rows from the database as fn consumes them, so memory does not
-// grow with the number of students.
+// EachGradebookRow calls fn with every row of the course's gradebook: see
+// EachGradebookRowIn.
 func (s *Store) EachGradebookRow(ctx context.Context, fn func(GradebookRow) error) error {
-	rows, err := s.pool.Query(ctx, gradebookExportSQL)
+	return s.EachGradebookRowIn(ctx, 0, fn)
+}
+
+// EachGradebookRowIn calls fn with every row of a class's gradebook (class
+// 0: the course's), by name. It streams rows from the database as fn
+// consumes them, so memory does not grow with the number of students.
+func (s *Store) EachGradebookRowIn(ctx context.Context, class int64, fn func(GradebookRow) error) error {
+	from, where, args := gradebookScope(class)
+	sql := `SELECT ` + gradebookColumns + `, lower(u.name), 0::float8 ` + from + `
+WHERE ` + strings.Join(where, " AND ") + `
+ORDER BY lower(u.name), u.id`
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return opError("gradebook export", err)
 	}
@@ -227,12 +294,24 @@ func (s *Store) EachGradebookRow(ctx context.Context, fn func(GradebookRow) erro
 	return nil
 }
 
-const gradebookRowOfSQL = byNameRowsSQL + `
-WHERE u.id = $1`
-
-// GradebookRowOf returns one student's gradebook row.
+// GradebookRowOf returns one student's row of the course's gradebook.
 func (s *Store) GradebookRowOf(ctx context.Context, userID int64) (GradebookRow, error) {
-	rows, err := s.pool.Query(ctx, gradebookRowOfSQL, userID)
+	return s.GradebookRowIn(ctx, 0, userID)
+}
+
+// GradebookRowIn returns one student's row of a class's gradebook (class
+// 0: the course's); ErrNotFound when they have none, as for someone who is
+// not a student of the class.
+func (s *Store) GradebookRowIn(ctx context.Context, class int64, userID int64) (GradebookRow, error) {
+	from, where, args := gradebookScope(class)
+	if class == 0 {
+		where = nil // an instructor's own row, too
+	}
+	args = append(args, userID)
+	where = append(where, fmt.Sprintf("u.id = $%d", len(args)))
+	sql := `SELECT ` + gradebookColumns + `, lower(u.name), 0::float8 ` + from + `
+WHERE ` + strings.Join(where, " AND ")
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return GradebookRow{}, opError("gradebook row", err)
 	}

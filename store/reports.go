@@ -106,10 +106,45 @@ FROM gradebook gb JOIN users u ON u.id = gb.user_id
 WHERE attempted > 0 AND ` + studentsOnly + `
 GROUP BY 1`
 
-// Overview returns each lesson's summary by quiz slug and the cohort's.
+// A class's figures come from its own grades and gradebook, its student
+// members only: class_grades keeps the grades of someone who left the class
+// or became its staff, so they are joined with the class's gradebook rows.
+const (
+	classLessonSummariesSQL = `
+SELECT g.quiz, count(*) AS students, sum(g.attempts)::int AS attempts,
+       count(*) FILTER (WHERE g.passed) AS passed, avg(g.grade) AS mean
+FROM class_grades g JOIN class_gradebook gb ON gb.class_id = g.class_id AND gb.user_id = g.user_id
+WHERE g.class_id = $1
+GROUP BY g.quiz`
+	classCohortSQL = `
+SELECT count(*) AS students,
+       count(*) FILTER (WHERE attempted > 0) AS active,
+       count(*) FILTER (WHERE passes >= (SELECT count(*) FROM lessons)) AS completed,
+       coalesce(avg(total) FILTER (WHERE attempted > 0), 0) AS mean_total
+FROM class_gradebook gb
+WHERE gb.class_id = $1`
+	classTotalBandsSQL = `
+SELECT least(floor(total * 10), 9)::int AS band, count(*)::int
+FROM class_gradebook gb
+WHERE gb.class_id = $1 AND attempted > 0
+GROUP BY 1`
+)
+
+// Overview returns each lesson's summary by quiz slug and the cohort's,
+// for the whole course.
 func (s *Store) Overview(ctx context.Context) (map[string]LessonSummary, Cohort, error) {
+	return s.OverviewIn(ctx, 0)
+}
+
+// OverviewIn returns each lesson's summary by quiz slug and the cohort's,
+// for a class (its student members, by its grades) or, class 0, the course.
+func (s *Store) OverviewIn(ctx context.Context, class int64) (map[string]LessonSummary, Cohort, error) {
 	var c Cohort
-	rows, err := s.pool.Query(ctx, lessonSummariesSQL)
+	summaries, cohort, bands, args := lessonSummariesSQL, cohortSQL, totalBandsSQL, []any(nil)
+	if class != 0 {
+		summaries, cohort, bands, args = classLessonSummariesSQL, classCohortSQL, classTotalBandsSQL, []any{class}
+	}
+	rows, err := s.pool.Query(ctx, summaries, args...)
 	if err != nil {
 		return nil, c, opError("overview", err)
 	}
@@ -121,11 +156,11 @@ func (s *Store) Overview(ctx context.Context) (map[string]LessonSummary, Cohort,
 	for _, l := range list {
 		byQuiz[l.Quiz] = l
 	}
-	err = s.pool.QueryRow(ctx, cohortSQL).Scan(&c.Students, &c.Active, &c.Completed, &c.MeanTotal)
+	err = s.pool.QueryRow(ctx, cohort, args...).Scan(&c.Students, &c.Active, &c.Completed, &c.MeanTotal)
 	if err != nil {
 		return nil, c, opError("overview", err)
 	}
-	rows, err = s.pool.Query(ctx, totalBandsSQL)
+	rows, err = s.pool.Query(ctx, bands, args...)
 	if err != nil {
 		return nil, c, opError("overview", err)
 	}
@@ -149,12 +184,29 @@ const (
 	itemQuestionsSQL     = `SELECT id, question FROM item_questions WHERE quiz = $1`
 	firstAttemptItemsSQL = `SELECT questions, fractions, array_to_string(choices, '|') FROM attempt_items WHERE quiz = $1 AND attempt_no = 1`
 	allAttemptItemsSQL   = `SELECT questions, fractions, array_to_string(choices, '|') FROM attempt_items WHERE quiz = $1`
+	// A class's attempts, found by attempts_class_idx (whose predicate the
+	// literal class_id <> 0 lets any plan use), each joined to its summary
+	// in the quiz's partition.
+	classAttemptItemsSQL = `
+SELECT ai.questions, ai.fractions, array_to_string(ai.choices, '|')
+FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id AND ai.quiz = $1
+WHERE a.class_id = $2 AND a.class_id <> 0 AND a.quiz = $1`
+	classFirstAttemptItemsSQL = classAttemptItemsSQL + ` AND a.attempt_no = 1`
 )
 
 // EachScoredAttempt calls fn with every attempt of the quiz (first attempts
-// only unless all), as item statistics see it. It streams: memory does not
-// grow with the number of attempts, and the attempt passed to fn is reused.
+// only unless all), as item statistics see it: see EachScoredAttemptIn.
 func (s *Store) EachScoredAttempt(ctx context.Context, quizSlug string, all bool, fn func(quiz.ScoredAttempt) error) error {
+	return s.EachScoredAttemptIn(ctx, 0, quizSlug, all, fn)
+}
+
+// EachScoredAttemptIn calls fn with every attempt of the quiz taken in a
+// class (class 0: every attempt of the course, in a class or not), first
+// attempts only unless all, as item statistics see it. A first attempt is
+// one numbered 1, and attempt numbers count per class. It streams: memory
+// does not grow with the number of attempts, and the attempt passed to fn
+// is reused.
+func (s *Store) EachScoredAttemptIn(ctx context.Context, class int64, quizSlug string, all bool, fn func(quiz.ScoredAttempt) error) error {
 	rows, err := s.pool.Query(ctx, itemQuestionsSQL, quizSlug)
 	if err != nil {
 		return opError("item questions", err)
@@ -165,11 +217,16 @@ func (s *Store) EachScoredAttempt(ctx context.Context, quizSlug string, all bool
 	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { names[id] = name; return nil }); err != nil {
 		return opError("item questions", err)
 	}
-	sql := firstAttemptItemsSQL
-	if all {
+	sql, args := firstAttemptItemsSQL, []any{quizSlug}
+	switch {
+	case class == 0 && all:
 		sql = allAttemptItemsSQL
+	case class != 0 && all:
+		sql, args = classAttemptItemsSQL, []any{quizSlug, class}
+	case class != 0:
+		sql, args = classFirstAttemptItemsSQL, []any{quizSlug, class}
 	}
-	rows, err = s.pool.Query(ctx, sql, quizSlug)
+	rows, err = s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return opError("attempt items", err)
 	}

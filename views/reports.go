@@ -1,7 +1,34 @@
 package views
 
+// ReportScope is what an instructor report covers, and where its pages
+// are: the whole course (Class "", Base "/instructor") or one class (its
+// name, and Base "/instructor/classes/SLUG"). The gradebook is at
+// Base/gradebook, its CSV at Base/gradebook.csv, a quiz's statistics at
+// Base/quizzes/SLUG and a student at Base/students/ID; the overview is Base.
+type ReportScope struct {
+	Class string
+	Base  string
+}
+
+// Course reports whether the scope is the whole course.
+func (s ReportScope) Course() bool { return s.Class == "" }
+
+// GradebookURL is the scope's gradebook page.
+func (s ReportScope) GradebookURL() string { return s.Base + "/gradebook" }
+
+// CSVURL is the scope's gradebook as CSV.
+func (s ReportScope) CSVURL() string { return s.Base + "/gradebook.csv" }
+
+// CanvasURL and MoodleURL are the scope's gradebook as each LMS imports it.
+func (s ReportScope) CanvasURL() string { return s.Base + "/gradebook-canvas.csv" }
+func (s ReportScope) MoodleURL() string { return s.Base + "/gradebook-moodle.csv" }
+
+// QuizURL is a quiz's item statistics in the scope.
+func (s ReportScope) QuizURL(slug string) string { return s.Base + "/quizzes/" + slug }
+
 // OverviewView is the instructor's view of the cohort.
 type OverviewView struct {
+	Scope     ReportScope
 	Students  string // everyone who has signed in
 	Active    string // with at least one attempt
 	Completed string // passed every lesson
@@ -36,6 +63,7 @@ type BandRow struct {
 
 // GradebookView is one page of the gradebook.
 type GradebookView struct {
+	Scope    ReportScope
 	Filter   string
 	Sort     string // the sort key: name, email, total or a lesson slug
 	Desc     bool
@@ -75,6 +103,7 @@ type GradeCell struct {
 
 // StudentView is one student, for instructors.
 type StudentView struct {
+	Scope    ReportScope
 	Name     string
 	Email    string
 	Since    string
@@ -102,10 +131,12 @@ type StudentAttempt struct {
 	Score     string
 	TimeTaken string
 	Submitted string
+	Late      string // "late", "late, −20%" or "" when on time
 }
 
 // StatsView is a quiz's item statistics.
 type StatsView struct {
+	Scope     ReportScope
 	Numeral   string
 	Title     string
 	Slug      string

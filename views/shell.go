@@ -20,6 +20,9 @@ const (
 	SlotPanel = "panel"
 	// SlotPanelTime says when a live panel was computed.
 	SlotPanelTime = "panel-time"
+	// SlotQuizCTA is a lesson's call to its quiz, with the viewer's class
+	// dates.
+	SlotQuizCTA = "quiz-cta"
 )
 
 type prerenderKey struct{}
@@ -91,6 +94,8 @@ type Fills struct {
 	// they are; PanelTime is when the panel was computed.
 	Panel     []byte
 	PanelTime string
+	// QuizCTA is a lesson's call to its quiz, for the viewer.
+	QuizCTA QuizCTAView
 }
 
 // Render writes the page to w with the holes filled from f, rendered with ctx.
@@ -109,6 +114,8 @@ func (s *Shell) Render(ctx context.Context, w io.Writer, f Fills) error {
 			_, err = w.Write(f.Panel)
 		case SlotPanelTime:
 			err = PanelTime(f.PanelTime).Render(ctx, w)
+		case SlotQuizCTA:
+			err = QuizCTA(f.QuizCTA).Render(ctx, w)
 		}
 		if err != nil {
 			return err

@@ -34,16 +34,29 @@ const (
 	demoLoaders = 2
 )
 
+// demoClassSlugs matches the slugs of demo classes: demo-001 … and demo-big.
+const demoClassSlugs = `^demo-([0-9]+|big)$`
+
 // adminDemoData fills the database with synthetic students and attempts of
 // the embedded course's quizzes, for trying the instructor reports at scale.
 // It refuses to run beside real users unless --force, and replaces the
-// demo users of an earlier run.
+// demo users and demo classes of an earlier run.
+//
+// With --classes N, the first N × --class-size students are the students of
+// N classes (demo-001 …, in order), the next --big-class students those of
+// one more class, demo-big; the rest take the open course in no class. So
+// each student is in at most one class and every attempt of theirs is in
+// it: 100,000 students in 1,000 classes of 100 plus a class of 20,000 is
+// --students 120000 --classes 1000 --class-size 100 --big-class 20000.
 func adminDemoData(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("admin demo-data", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	students := fs.Int("students", 1000, "how many synthetic students to create")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed makes the same students and answers")
 	force := fs.Bool("force", false, "add demo students even though the database has real users")
+	classes := fs.Int("classes", 0, "how many classes of --class-size students (demo-001 …) the first students are in")
+	classSize := fs.Int("class-size", 100, "how many students each of --classes has")
+	bigClass := fs.Int("big-class", 0, "how many students the class demo-big has (after those of --classes); 0: no such class")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +65,17 @@ func adminDemoData(ctx context.Context, args []string, getenv func(string) strin
 	}
 	if *students < 1 || *students > 10_000_000 {
 		return fmt.Errorf("admin demo-data: --students must be from 1 to 10000000, not %d", *students)
+	}
+	switch {
+	case *classes < 0 || *classes > 99_999:
+		return fmt.Errorf("admin demo-data: --classes must be from 0 to 99999, not %d", *classes)
+	case *classSize < 1:
+		return fmt.Errorf("admin demo-data: --class-size must be at least 1, not %d", *classSize)
+	case *bigClass < 0:
+		return fmt.Errorf("admin demo-data: --big-class must be 0 or more, not %d", *bigClass)
+	case *classes**classSize+*bigClass > *students:
+		return fmt.Errorf("admin demo-data: %d classes of %d and a class of %d need %d students; --students is %d",
+			*classes, *classSize, *bigClass, *classes**classSize+*bigClass, *students)
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -70,7 +94,8 @@ func adminDemoData(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	return loadDemoData(ctx, st, course.Quizzes(), demoOptions{Students: *students, Seed: *seed, Force: *force, Now: time.Now()}, stdout)
+	return loadDemoData(ctx, st, course.Quizzes(), demoOptions{Students: *students, Seed: *seed, Force: *force, Now: time.Now(),
+		Classes: *classes, ClassSize: *classSize, BigClass: *bigClass}, stdout)
 }
 
 type demoOptions struct {
@@ -78,6 +103,34 @@ type demoOptions struct {
 	Seed     uint64
 	Force    bool
 	Now      time.Time // the generated course ends just before this
+	// Classes classes of ClassSize students, then one of BigClass (see
+	// adminDemoData); the product and sum are within Students.
+	Classes, ClassSize, BigClass int
+}
+
+// demoClasses are the classes of o, in the order their students come.
+func (o demoOptions) demoClasses() []store.BulkClass {
+	var out []store.BulkClass
+	for i := range o.Classes {
+		n := fmt.Sprintf("%03d", i+1)
+		out = append(out, store.BulkClass{Slug: "demo-" + n, Name: "Demo class " + n})
+	}
+	if o.BigClass > 0 {
+		out = append(out, store.BulkClass{Slug: "demo-big", Name: "Demo lecture of " + strconv.Itoa(o.BigClass)})
+	}
+	return out
+}
+
+// classOf is the index in demoClasses of the class of the i-th student, or
+// -1 for none.
+func (o demoOptions) classOf(i int) int {
+	switch inClasses := o.Classes * o.ClassSize; {
+	case i < inClasses:
+		return i / o.ClassSize
+	case i < inClasses+o.BigClass:
+		return o.Classes
+	}
+	return -1
 }
 
 // errRealUsers refuses demo data beside real users.
@@ -98,6 +151,18 @@ func loadDemoData(ctx context.Context, st *store.Store, quizzes map[string]*quiz
 	}
 	if deleted > 0 {
 		fmt.Fprintf(stdout, "removed %d demo students of an earlier run\n", deleted)
+	}
+	if deleted, err := st.DeleteEmptyClasses(ctx, demoClassSlugs); err != nil {
+		return err
+	} else if deleted > 0 {
+		fmt.Fprintf(stdout, "removed %d demo classes of an earlier run\n", deleted)
+	}
+	classIDs, err := st.BulkCreateClasses(ctx, o.demoClasses())
+	if errors.Is(err, store.ErrSlugTaken) {
+		return fmt.Errorf("admin demo-data: %w: a class with a demo slug has members who are not demo students; rename or delete it first", err)
+	}
+	if err != nil {
+		return err
 	}
 	gen, err := newDemoGenerator(quizzes, o.Seed, o.Now)
 	if err != nil {
@@ -126,7 +191,11 @@ func loadDemoData(ctx context.Context, st *store.Store, quizzes map[string]*quiz
 		for from := 0; from < o.Students; from += demoChunk {
 			chunk := make([]store.BulkStudent, 0, demoChunk)
 			for i := from; i < min(from+demoChunk, o.Students); i++ {
-				chunk = append(chunk, gen.student(i))
+				s := gen.student(i)
+				if c := o.classOf(i); c >= 0 {
+					s.Class = classIDs[c]
+				}
+				chunk = append(chunk, s)
 			}
 			select {
 			case chunks <- chunk:
@@ -178,6 +247,13 @@ func loadDemoData(ctx context.Context, st *store.Store, quizzes map[string]*quiz
 	}
 	fmt.Fprintf(stdout, "demo data: %d students, %d attempts, %d responses in %s (seed %d)\n",
 		nStudents, nAttempts, nResponses, time.Since(start).Round(100*time.Millisecond), o.Seed)
+	if len(classIDs) > 0 {
+		fmt.Fprintf(stdout, "demo classes: %d of %d students (demo-001 …)", o.Classes, o.ClassSize)
+		if o.BigClass > 0 {
+			fmt.Fprintf(stdout, ", demo-big of %d", o.BigClass)
+		}
+		fmt.Fprintf(stdout, "; %d students in no class\n", o.Students-o.Classes*o.ClassSize-o.BigClass)
+	}
 	return nil
 }
 

@@ -104,3 +104,64 @@ func TestAdminDemoData(t *testing.T) {
 		t.Error("--students 0 was accepted")
 	}
 }
+
+func TestAdminDemoDataClasses(t *testing.T) {
+	dbURL := storetest.NewURL(t)
+	env := map[string]string{"DATABASE_URL": dbURL, "SECRET_KEY": testSecret}
+	getenv := func(k string) string { return env[k] }
+	pool, err := store.Open(context.Background(), dbURL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	count := func(sql string) float64 {
+		t.Helper()
+		var n float64
+		if err := pool.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	args := []string{"demo-data", "--students", "70", "--seed", "3", "--classes", "3", "--class-size", "10", "--big-class", "25"}
+	var out bytes.Buffer
+	for run := 1; run <= 2; run++ { // the second run replaces the first's classes
+		out.Reset()
+		if err := runAdmin(t.Context(), args, getenv, &out); err != nil {
+			t.Fatalf("run %d: %v\n%s", run, err, &out)
+		}
+		if run == 2 && !strings.Contains(out.String(), "removed 4 demo classes") {
+			t.Errorf("second run printed %q, want it to replace the four classes", out.String())
+		}
+		checks := []struct {
+			name string
+			sql  string
+			want float64
+		}{
+			{"classes", `SELECT count(*) FROM classes`, 4},
+			{"slugs", `SELECT count(*) FROM classes WHERE slug IN ('demo-001', 'demo-002', 'demo-003', 'demo-big')`, 4},
+			{"members of demo-002", `SELECT count(*) FROM class_members m JOIN classes c ON c.id = m.class_id WHERE c.slug = 'demo-002' AND m.role = 'student'`, 10},
+			{"members of demo-big", `SELECT count(*) FROM class_members m JOIN classes c ON c.id = m.class_id WHERE c.slug = 'demo-big'`, 25},
+			{"one class each at most", `SELECT count(*) - count(DISTINCT user_id) FROM class_members`, 0},
+			{"students in no class", `SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM class_members m WHERE m.user_id = u.id)`, 15},
+			{"attempts in their student's class", `SELECT count(*) FROM attempts a LEFT JOIN class_members m ON m.user_id = a.user_id WHERE a.class_id <> coalesce(m.class_id, 0)`, 0},
+			{"class grades for class attempts", `SELECT (SELECT count(*) FROM class_grades) - (SELECT count(*) FROM (SELECT DISTINCT user_id, quiz FROM attempts WHERE class_id <> 0) x)`, 0},
+			{"a class gradebook row per member", `SELECT count(*) FROM class_gradebook`, 55},
+			{"class rows agree with the course's", `SELECT count(*) FROM class_gradebook c JOIN gradebook g USING (user_id) WHERE g.attempted > 0 AND (c.grades <> g.grades OR c.total <> g.total)`, 0},
+		}
+		for _, c := range checks {
+			if got := count(c.sql); got != c.want {
+				t.Errorf("run %d: %s: %v, want %v", run, c.name, got, c.want)
+			}
+		}
+	}
+	for _, bad := range [][]string{
+		{"--students", "10", "--classes", "2", "--class-size", "6"},
+		{"--students", "10", "--big-class", "11"},
+		{"--students", "10", "--classes", "1", "--class-size", "0"},
+		{"--students", "10", "--classes", "-1"},
+	} {
+		if err := runAdmin(t.Context(), append([]string{"demo-data"}, bad...), getenv, &out); err == nil {
+			t.Errorf("%v was accepted", bad)
+		}
+	}
+}

@@ -7,6 +7,7 @@
 //	benchreports dropdb ADMIN_URL NAME       drop database NAME
 //	benchreports wait URL                    wait until URL answers 200
 //	benchreports run -base URL -cookie V -pid PID [-db URL] [-requests N]
+//	benchreports classes -db URL [-requests N] [-base URL -cookie V -pid PID]
 package main
 
 import (
@@ -33,7 +34,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(fmt.Errorf("usage: benchreports port|createdb|dropdb|wait|run"))
+		fail(fmt.Errorf("usage: benchreports port|createdb|dropdb|wait|run|classes"))
 	}
 	var err error
 	switch args := os.Args[2:]; os.Args[1] {
@@ -47,6 +48,8 @@ func main() {
 		err = waitFor(args)
 	case "run":
 		err = run(args)
+	case "classes":
+		err = classes(args)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

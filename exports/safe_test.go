@@ -1,4 +1,4 @@
-package handlers
+package exports
 
 import "testing"
 
@@ -39,13 +39,13 @@ func TestSpreadsheetSafe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := spreadsheetSafe(tt.in)
+			got := SpreadsheetSafe(tt.in)
 			want := "'" + tt.in
 			if tt.safe {
 				want = tt.in
 			}
 			if got != want {
-				t.Errorf("spreadsheetSafe(%q) = %q, want %q", tt.in, got, want)
+				t.Errorf("SpreadsheetSafe(%q) = %q, want %q", tt.in, got, want)
 			}
 		})
 	}
