@@ -310,6 +310,9 @@ func (h *Handler) quizView(l *content.Lesson, version *quiz.Quiz, tok quiz.Token
 	}
 	if !tok.Deadline.IsZero() {
 		v.Deadline = tok.Deadline.UTC().Format("15:04 UTC")
+		// The attempt's own time, extra time included: what its token
+		// allows, not the quiz's default.
+		v.TimeAllowed = plural(int(tok.Deadline.Sub(tok.Started).Round(time.Minute)/time.Minute), "minute", "minutes")
 	}
 	byID := map[string]string{}
 	for _, e := range errs {

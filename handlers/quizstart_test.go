@@ -86,7 +86,11 @@ func TestLimitedStartIsRecordedOnce(t *testing.T) {
 			if slug == "codebase" && !first.Deadline.Equal(first.Started.Add(10*time.Minute)) {
 				t.Errorf("deadline %v, want ten minutes after %v", first.Deadline, first.Started)
 			}
-			paper := questionIDs(t, a.get(&ada, form).Body.String())
+			body := a.get(&ada, form).Body.String()
+			paper := questionIDs(t, body)
+			if slug == "codebase" && !strings.Contains(body, `<span data-testid="time-allowed">10 minutes</span> to answer`) {
+				t.Errorf("the timed quiz's page does not say it allows 10 minutes:\n%s", body)
+			}
 
 			// Another process, or this one restarted, hands out the same
 			// attempt: nothing of it was kept in memory.
