@@ -220,6 +220,18 @@ func TestClassJourney(t *testing.T) {
 	}
 	ines.checkPage("class gradebook")
 	ines.screenshot("class-gradebook")
+	// The class's item statistics and Ada's page in the class.
+	ines.open(overview + "/quizzes/" + journeySlug)
+	if got := ines.text("main h1"); !strings.Contains(got, "Config") {
+		t.Errorf("the class's statistics page is headed %q", got)
+	}
+	ines.checkPage("class statistics")
+	ines.open(overview + "/gradebook")
+	ines.visit(`[data-testid="gradebook-row"] [data-testid="student-link"]`)
+	if got := ines.text("main"); !strings.Contains(got, ada.Name) {
+		t.Errorf("the class's student page does not name %s", ada.Name)
+	}
+	ines.checkPage("class student")
 
 	// Another class's gradebook does not.
 	ines.open("/instructor/classes")
@@ -235,6 +247,21 @@ func TestClassJourney(t *testing.T) {
 		t.Errorf("the gradebook of %s, which no student joined, lists %+v", otherClassSlug, rows)
 	}
 	ines.checkPage("class gradebook, empty")
+
+	// Ada joins the second class too: a quiz start now asks which class
+	// the attempt is for.
+	ines.open("/instructor/classes/" + otherClassSlug)
+	other, err := url.Parse(ines.text(`[data-testid="join-url"]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	student.open(other.Path)
+	student.visit(`main form button`)
+	student.open("/lessons/" + journeySlug + "/quiz")
+	if n := student.count(`[data-testid="class-choice"] a`); n != 2 {
+		t.Errorf("the class chooser offers %d classes, want 2", n)
+	}
+	student.checkPage("class choice")
 }
 
 // createClass fills in and submits the create-a-class form of the class
