@@ -90,6 +90,16 @@ func TestQuizInAClassCarriesItsRules(t *testing.T) {
 	if got := tok.Deadline.Sub(tok.Started); got != 15*time.Minute {
 		t.Errorf("Ada's time = %v, want 1.5 × 10 minutes", got)
 	}
+	if err := a.store.SetQuizSettings(ctx, store.QuizSettings{
+		ClassID: c.ID, Quiz: "config", DueAt: &due, TimeLimit: ptr(10 * time.Minute), AttemptLimit: ptr(2), PassMark: ptr(0.55),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a.reload(c.ID)
+	form, _ := a.start(ada, "config")
+	if body := a.get(&ada, form).Body.String(); !strings.Contains(body, "55%") {
+		t.Error("the quiz page does not give the class's pass mark, 55%")
+	}
 	_, rawBob := a.start(bob, "config")
 	if got := a.token(rawBob).Deadline.Sub(a.token(rawBob).Started); got != 10*time.Minute {
 		t.Errorf("Bob's time = %v, want 10 minutes (no accommodation)", got)

@@ -308,6 +308,12 @@ func (h *Handler) quizView(l *content.Lesson, version *quiz.Quiz, tok quiz.Token
 		PassMark:     int(version.Settings.PassMark*100 + 0.5),
 		RestoreDraft: values == nil,
 	}
+	if tok.Class != 0 {
+		// The pass mark is the class's, when it sets one.
+		if set, ok := h.classes.Setting(tok.Class, l.Slug); ok && set.PassMark != nil {
+			v.PassMark = int(*set.PassMark*100 + 0.5)
+		}
+	}
 	if !tok.Deadline.IsZero() {
 		v.Deadline = tok.Deadline.UTC().Format("15:04 UTC")
 		// The attempt's own time, extra time included: what its token
