@@ -108,6 +108,7 @@ func TestClassReportsAccess(t *testing.T) {
 				{"TA of sec-a", &a.tara, "sec-a", http.StatusOK},
 				{"TA of sec-a", &a.tara, "sec-b", http.StatusForbidden},
 				{"instructor of sec-b", &a.ivan, "sec-a", http.StatusForbidden},
+				{"instructor of sec-b", &a.ivan, "sec-b", http.StatusOK},
 				{"student of sec-a", &a.sam, "sec-a", http.StatusForbidden},
 				{"course staff", &a.ines, "no-such-class", http.StatusNotFound},
 			} {
