@@ -234,6 +234,12 @@ func TestStaffAndRemoval(t *testing.T) {
 	if len(invites) != 1 || invites[0].Email != "new.ta@example.edu" || invites[0].Role != store.RoleTA {
 		t.Errorf("invites %+v", invites)
 	}
+	// The invitation can be withdrawn; withdrawing it again is a 404.
+	wantStatus(t, a.post(&a.ivy, base+"/invites/withdraw", fields("email", "new.ta@example.edu")), http.StatusSeeOther)
+	if invites, _ := a.store.ClassInvites(ctx, a.cs101.ID); len(invites) != 0 {
+		t.Errorf("invites after withdrawing: %+v", invites)
+	}
+	wantStatus(t, a.post(&a.ivy, base+"/invites/withdraw", fields("email", "new.ta@example.edu")), http.StatusNotFound)
 	// Someone who has signed in joins at once; a student is promoted.
 	wantStatus(t, a.post(&a.ivy, base+"/staff", fields("email", "stu@example.edu", "role", "instructor")), http.StatusSeeOther)
 	wantStatus(t, a.post(&a.ivy, base+"/staff", fields("email", "sam@example.edu", "role", "ta")), http.StatusSeeOther)

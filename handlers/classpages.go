@@ -196,6 +196,7 @@ var classNotices = map[string]string{
 	"off":        "The join link is off: no one can join by link.",
 	"on":         "The join link is on.",
 	"removed":    "The member was removed from the class.",
+	"withdrawn":  "The invitation was withdrawn: that person will not join at their next sign-in.",
 }
 
 // showClass is a class's overview: settings, join link, members with

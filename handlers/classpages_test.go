@@ -50,6 +50,15 @@ func TestClassRoutesAccess(t *testing.T) {
 		{"POST", base + "/join-link", func() url.Values { return fields("action", "on") }, manage},
 		{"POST", base + "/staff", func() url.Values { return fields("email", "newta@example.edu", "role", "ta") }, manage},
 		{"POST", base + "/members/remove", newExtra, manage},
+		{"POST", base + "/invites/withdraw", func() url.Values {
+			extraN++
+			email := "invited" + strconv.Itoa(extraN) + "@example.edu"
+			if _, _, err := a.store.AddRoster(context.Background(), a.cs101.ID, []store.Invite{{Email: email, Role: store.RoleStudent}}); err != nil {
+				t.Fatal(err)
+			}
+			a.reload(a.cs101.ID)
+			return fields("email", email)
+		}, manage},
 		{"GET", base + "/roster", nil, manageGet},
 		{"POST", base + "/roster", func() url.Values { return fields("action", "confirm", "csv", "email\nnew@example.edu\n") }, manage},
 		{"GET", base + "/quizzes", nil, manageGet},

@@ -178,3 +178,20 @@ func (h *Handler) removeMember(c *echo.Context) error {
 	h.logger.InfoContext(c.Request().Context(), "class member removed", "class_id", a.Class.ID, "member_id", user, "user_id", identityOf(c).UserID)
 	return c.Redirect(http.StatusSeeOther, classURL(a.Class.Slug)+"?done=removed")
 }
+
+// withdrawInvite deletes an invite of the class, so that person does not
+// join at their next sign-in.
+func (h *Handler) withdrawInvite(c *echo.Context) error {
+	a := classOf(c)
+	email := c.FormValue("email")
+	err := h.store.WithdrawInvite(c.Request().Context(), a.Class.ID, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return &Error{Status: http.StatusNotFound, Heading: "No such invitation", Message: "That email address is not invited to this class; nothing was changed."}
+	}
+	if err != nil {
+		return err
+	}
+	h.reloadClass(c, a.Class.ID)
+	h.logger.InfoContext(c.Request().Context(), "class invite withdrawn", "class_id", a.Class.ID, "user_id", identityOf(c).UserID)
+	return c.Redirect(http.StatusSeeOther, classURL(a.Class.Slug)+"?done=withdrawn")
+}

@@ -51,6 +51,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/instructor/classes/:slug/join-link", h.setJoinLink, manage)
 	e.POST("/instructor/classes/:slug/staff", h.addStaff, manage)
 	e.POST("/instructor/classes/:slug/members/remove", h.removeMember, manage)
+	e.POST("/instructor/classes/:slug/invites/withdraw", h.withdrawInvite, manage)
 	e.GET("/instructor/classes/:slug/roster", h.showRoster, manage)
 	e.POST("/instructor/classes/:slug/roster", h.uploadRoster, manage)
 	e.GET("/instructor/classes/:slug/quizzes", h.showQuizSettings, manage)

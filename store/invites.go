@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"strings"
@@ -90,6 +91,25 @@ func (s *Store) ClassInvites(ctx context.Context, classID int64) ([]Invite, erro
 		return nil, opError("class invites", err)
 	}
 	return is, nil
+}
+
+// WithdrawInvite deletes the class's invite of email, so that person does
+// not join at their next sign-in. ErrNotFound when there is none.
+func (s *Store) WithdrawInvite(ctx context.Context, classID int64, email string) error {
+	err := s.classTx(ctx, func(tx pgx.Tx) (int64, bool, error) {
+		tag, err := tx.Exec(ctx, `DELETE FROM class_invites WHERE class_id = $1 AND email = $2`, classID, normalEmail(email))
+		if err == nil && tag.RowsAffected() == 0 {
+			err = ErrNotFound
+		}
+		return classID, err == nil, err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return classWriteError("withdraw invite", err)
+	}
+	return nil
 }
 
 // acceptInvitesSQL, in RecordSignIn's transaction, turns the invites of
