@@ -63,6 +63,7 @@ func (h *Handler) settingsRow(numeral, title string, q *quiz.Quiz) views.QuizSet
 		PassMark: f("pass_mark", strconv.Itoa(int(math.Round(d.PassMark*100)))),
 		Grading:  f("grading", ""), Late: f("late", ""),
 		PerDay: f("penalty_per_day", ""), Floor: f("penalty_floor", ""),
+		Answers: f("right_answers", ""), DefaultAnswers: d.Review.RightAnswers,
 	}
 }
 
@@ -86,6 +87,9 @@ func fillSettingsRow(r *views.QuizSettingsRow, s store.QuizSettings, zone string
 	}
 	if s.Grading != nil {
 		r.Grading.Value = string(*s.Grading)
+	}
+	if s.Review != nil {
+		r.Answers.Value = s.Review.RightAnswers
 	}
 	r.Late.Value = s.Late.Mode
 	if s.Late.Mode == quiz.LatePenalty {
@@ -124,9 +128,15 @@ func (h *Handler) saveQuizSettings(c *echo.Context) error {
 	var set []store.QuizSettings
 	var clear []string
 	for _, s := range sets {
-		old, had := h.classes.Setting(a.Class.ID, s.Quiz)
-		if had && old.Review != nil {
-			s.Review = old.Review // not on this form: kept
+		_, had := h.classes.Setting(a.Class.ID, s.Quiz)
+		if s.Review != nil {
+			// The form sets when right answers show; the rest of the
+			// review options are the quiz's own.
+			if q, ok := h.quizzes.Current(s.Quiz); ok {
+				rev := q.Settings.Review
+				rev.RightAnswers = s.Review.RightAnswers
+				s.Review = &rev
+			}
 		}
 		switch {
 		case emptySetting(s) && !had:
@@ -204,6 +214,13 @@ func readSettingsRow(c *echo.Context, r *views.QuizSettingsRow, class int64, slu
 	if n := number(&r.PassMark, "the pass mark", 0, 100); n != nil {
 		f := float64(*n) / 100
 		s.PassMark = &f
+	}
+	switch v := read(&r.Answers); v {
+	case "":
+	case quiz.ShowAlways, quiz.ShowAfterPassOrEnd, quiz.ShowAfterEnd, quiz.ShowNever:
+		s.Review = &quiz.Review{RightAnswers: v} // the rest of it: the quiz's own (saveQuizSettings)
+	default:
+		bad(&r.Answers, "choose when right answers show from the list.")
 	}
 	switch g := quiz.Method(read(&r.Grading)); g {
 	case "":

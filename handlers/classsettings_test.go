@@ -18,6 +18,7 @@ func TestQuizSettingsTable(t *testing.T) {
 		"config.opens_at", "2026-12-01T09:00", "config.due_at", "2026-12-11T17:00", "config.closes_at", "2026-12-12T17:00",
 		"config.attempt_limit", "3", "config.time_limit", "30", "config.pass_mark", "80", "config.grading", "latest",
 		"config.late", "penalty", "config.penalty_per_day", "10", "config.penalty_floor", "50",
+		"config.right_answers", "never",
 		"logs.attempt_limit", "0",
 	)
 	utc := func(s string) time.Time {
@@ -46,6 +47,7 @@ func TestQuizSettingsTable(t *testing.T) {
 		{"pass mark over 100", "config.pass_mark", "101", "q-config-pass_mark", "from 0 to 100"},
 		{"unknown grading", "config.grading", "best", "q-config-grading", "choose a grading method"},
 		{"unknown late policy", "config.late", "sometimes", "q-config-late", "choose what happens to late submissions"},
+		{"unknown right answers", "config.right_answers", "sometimes", "q-config-right_answers", "choose when right answers show"},
 		{"penalty without a rate", "config.penalty_per_day", "", "q-config-penalty_per_day", "needs a penalty per day"},
 		{"refuse without a due date", "codebase.late", "refuse", "q-codebase-due_at", "needs a due date"},
 	}
@@ -60,7 +62,7 @@ func TestQuizSettingsTable(t *testing.T) {
 			if !strings.Contains(body, b.wantMsg) || !strings.Contains(body, `href="#`+b.wantID+`"`) {
 				t.Errorf("want %q linked to #%s:\n%.4000s", b.wantMsg, b.wantID, body)
 			}
-			if !strings.Contains(body, `value="`+b.value+`"`) && b.value != "" && !strings.Contains(b.field, "grading") && !strings.Contains(b.field, "late") {
+			if !strings.Contains(body, `value="`+b.value+`"`) && b.value != "" && !strings.Contains(b.field, "grading") && !strings.Contains(b.field, "late") && !strings.Contains(b.field, "right_answers") {
 				t.Errorf("the table does not keep what was typed (%q)", b.value)
 			}
 			if a.state() != before {
@@ -84,6 +86,12 @@ func TestQuizSettingsTable(t *testing.T) {
 	if s.Late != (quiz.LatePolicy{Mode: quiz.LatePenalty, PerDay: 0.1, Floor: 0.5}) {
 		t.Errorf("late %+v", s.Late)
 	}
+	// Right answers never show; the other review options stay the quiz's.
+	def := courseQuizzes(t)["config"].Settings.Review
+	def.RightAnswers = quiz.ShowNever
+	if s.Review == nil || *s.Review != def {
+		t.Errorf("review %+v, want the quiz's own with right answers never", s.Review)
+	}
 	if l, ok := a.dir.Setting(a.cs101.ID, "logs"); !ok || *l.AttemptLimit != 0 || l.DueAt != nil {
 		t.Errorf("logs: %+v %v", l, ok)
 	}
@@ -92,7 +100,7 @@ func TestQuizSettingsTable(t *testing.T) {
 	}
 	// The table shows what was saved, in the class's zone.
 	body := a.get(&a.ivy, path+"?done=saved").Body.String()
-	for _, want := range []string{`value="2026-12-11T17:00"`, `value="80"`, `<option value="latest" selected>`} {
+	for _, want := range []string{`value="2026-12-11T17:00"`, `value="80"`, `<option value="latest" selected>`, `<option value="never" selected>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the saved table lacks %s", want)
 		}

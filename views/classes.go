@@ -124,6 +124,19 @@ type QuizSettingsRow struct {
 	Grading, Late                     ClassField
 	PerDay, Floor                     ClassField
 	DefaultGrading                    string
+	// Answers is when right answers show in review (the review option
+	// right_answers); DefaultAnswers the quiz's own.
+	Answers        ClassField
+	DefaultAnswers string
+}
+
+// RightAnswersChoices are the values of a quiz's right_answers option,
+// with what each means.
+var RightAnswersChoices = [][2]string{
+	{"always", "always"},
+	{"passed-or-limit", "once passed or out of attempts"},
+	{"limit-used", "once out of attempts"},
+	{"never", "never"},
 }
 
 // QuizSettingsView is the table of a class's quiz settings.
