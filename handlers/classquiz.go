@@ -2,12 +2,16 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v5"
 
 	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
 )
@@ -77,3 +81,30 @@ func quizDatesError(err error, class store.Class) error {
 // under which rules, is not known until then.
 var errClassesLoading = &Error{Status: http.StatusServiceUnavailable, Heading: "Quizzes are starting up",
 	Message: "This server is still reading the course's classes, so nothing was started or saved. Try again in a few seconds: your answers stay on the page."}
+
+// classDatesLine says what an attempt's token holds of its class's dates
+// and late policy, in the class's zone: "In Evening section: due Fri 11
+// Dec 2026, 17:00 Europe/Berlin; 10% off per day late, down to 50%;
+// closes …". Empty when the class sets none of them.
+func classDatesLine(class store.Class, tok quiz.Token) string {
+	var parts []string
+	if !tok.Due.IsZero() {
+		due := "due " + classes.FormatIn(tok.Due, class.TimeZone)
+		switch tok.Late.Mode {
+		case quiz.LatePenalty:
+			due += fmt.Sprintf("; %d%% off per day late, down to %d%%", int(math.Round(tok.Late.PerDay*100)), int(math.Round(tok.Late.Floor*100)))
+		case quiz.LateRefuse:
+			due += "; not accepted after that"
+		default:
+			due += "; accepted later, marked late"
+		}
+		parts = append(parts, due)
+	}
+	if !tok.Close.IsZero() {
+		parts = append(parts, "closes "+classes.FormatIn(tok.Close, class.TimeZone))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "In " + class.Name + ": " + strings.Join(parts, "; ") + "."
+}

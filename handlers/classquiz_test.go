@@ -97,8 +97,13 @@ func TestQuizInAClassCarriesItsRules(t *testing.T) {
 	}
 	a.reload(c.ID)
 	form, _ := a.start(ada, "config")
-	if body := a.get(&ada, form).Body.String(); !strings.Contains(body, "55%") {
+	body := a.get(&ada, form).Body.String()
+	if !strings.Contains(body, "55%") {
 		t.Error("the quiz page does not give the class's pass mark, 55%")
+	}
+	wantDue := "In Class evening: due " + classes.FormatIn(due, "Europe/Berlin") + "; accepted later, marked late."
+	if !strings.Contains(body, wantDue) {
+		t.Errorf("the quiz page does not say %q", wantDue)
 	}
 	_, rawBob := a.start(bob, "config")
 	if got := a.token(rawBob).Deadline.Sub(a.token(rawBob).Started); got != 10*time.Minute {
@@ -293,5 +298,25 @@ func TestClassStartSendsNoStatement(t *testing.T) {
 	}
 	if tok := a.token(raw); tok.Class != c.ID || !tok.Due.Equal(due.Add(time.Hour).Truncate(time.Microsecond)) && !tok.Due.Equal(due.Add(time.Hour)) {
 		t.Errorf("token class %d due %v; want class %d and Ada's own due date", tok.Class, tok.Due, c.ID)
+	}
+}
+
+func TestClassDatesLine(t *testing.T) {
+	class := store.Class{Name: "Evening", TimeZone: "Europe/Berlin"}
+	due := time.Date(2026, 12, 11, 16, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		tok  quiz.Token
+		want string
+	}{
+		{quiz.Token{}, ""},
+		{quiz.Token{Due: due, Late: quiz.LatePolicy{Mode: quiz.LatePenalty, PerDay: 0.1, Floor: 0.5}},
+			"In Evening: due Fri 11 Dec 2026, 17:00 Europe/Berlin; 10% off per day late, down to 50%."},
+		{quiz.Token{Due: due, Late: quiz.LatePolicy{Mode: quiz.LateRefuse}, Close: due.Add(24 * time.Hour)},
+			"In Evening: due Fri 11 Dec 2026, 17:00 Europe/Berlin; not accepted after that; closes Sat 12 Dec 2026, 17:00 Europe/Berlin."},
+		{quiz.Token{Close: due}, "In Evening: closes Fri 11 Dec 2026, 17:00 Europe/Berlin."},
+	} {
+		if got := classDatesLine(class, tc.tok); got != tc.want {
+			t.Errorf("classDatesLine = %q, want %q", got, tc.want)
+		}
 	}
 }

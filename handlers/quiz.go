@@ -313,6 +313,9 @@ func (h *Handler) quizView(l *content.Lesson, version *quiz.Quiz, tok quiz.Token
 		if set, ok := h.classes.Setting(tok.Class, l.Slug); ok && set.PassMark != nil {
 			v.PassMark = int(*set.PassMark*100 + 0.5)
 		}
+		if class, ok := h.classes.Class(tok.Class); ok {
+			v.ClassDates = classDatesLine(class, tok)
+		}
 	}
 	if !tok.Deadline.IsZero() {
 		v.Deadline = tok.Deadline.UTC().Format("15:04 UTC")
