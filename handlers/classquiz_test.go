@@ -7,14 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/twelve-course/twelve/classes"
-	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/quiz"
-	"github.com/twelve-course/twelve/signout"
 	"github.com/twelve-course/twelve/store"
-	"github.com/twelve-course/twelve/store/storetest"
 )
 
 // classQuizApp is the quiz app with a class directory the test reloads
@@ -248,34 +243,8 @@ func TestStudentInTwoClassesChooses(t *testing.T) {
 // settings and the accommodation come from the directory, so the start
 // sends no statement at all, as in the open course.
 func TestClassStartSendsNoStatement(t *testing.T) {
-	cfg, err := pgxpool.ParseConfig(storetest.NewURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter := &statementCounter{}
-	cfg.ConnConfig.Tracer = counter
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	var list *signout.List
-	var dir *classes.Directory
-	app := newTestApp(t, appOptions{pool: pool, env: map[string]string{"SECRET_KEY": quizTestKey},
-		wire: func(d *Deps) {
-			list = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
-			d.SignOuts = list
-			dir = classes.New(classes.FromStore(d.Store), d.Logger)
-			d.Classes = dir
-		}})
-	go list.Run(t.Context())
-	if ev := app.logs.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "sign-out listener connected" }); ev == nil {
-		t.Fatalf("the sign-out list did not connect; logs:\n%s", app.logs)
-	}
-	if err := dir.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	a := &classQuizApp{quizApp: &quizApp{t: t, e: app.e, store: app.store, cookie: mustCookies(t, app.cfg.SecretKeys...), logs: app.logs}, dir: dir}
+	qa, counter, dir := countingApp(t, nil)
+	a := &classQuizApp{quizApp: qa, dir: dir}
 	ada := a.signIn("ada", "ada@example.edu")
 	c := a.class("quiet", ada)
 	due := time.Now().Add(24 * time.Hour)

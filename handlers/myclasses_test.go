@@ -7,14 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/net/html"
 
 	"github.com/twelve-course/twelve/classes"
-	"github.com/twelve-course/twelve/internal/proctest"
-	"github.com/twelve-course/twelve/signout"
 	"github.com/twelve-course/twelve/store"
-	"github.com/twelve-course/twelve/store/storetest"
 )
 
 // classFixture is a class in Berlin with three quizzes set: codebase due
@@ -371,31 +367,7 @@ func TestLateAttemptOnMe(t *testing.T) {
 // its quiz's dates without asking the database, and home asks it one
 // question more than for a student in no class.
 func TestClassPagesStayCheap(t *testing.T) {
-	cfg, err := pgxpool.ParseConfig(storetest.NewURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter := &statementCounter{}
-	cfg.ConnConfig.Tracer = counter
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	var list *signout.List
-	var dir *classes.Directory
-	app := newTestApp(t, appOptions{pool: pool, env: map[string]string{"SECRET_KEY": quizTestKey},
-		wire: func(d *Deps) {
-			list = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
-			d.SignOuts = list
-			dir = classes.New(classes.FromStore(d.Store), d.Logger)
-			d.Classes = dir
-		}})
-	go list.Run(t.Context())
-	if ev := app.logs.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "sign-out listener connected" }); ev == nil {
-		t.Fatalf("the sign-out list did not connect; logs:\n%s", app.logs)
-	}
-	a := &quizApp{t: t, e: app.e, store: app.store, cookie: mustCookies(t, app.cfg.SecretKeys...), logs: app.logs}
+	a, counter, dir := countingApp(t, nil)
 	ctx := context.Background()
 	class, err := a.store.CreateClass(ctx, store.Class{Slug: "fall-26", Name: "Fall", TimeZone: "Europe/Berlin"})
 	if err != nil {

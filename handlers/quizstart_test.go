@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/quiz"
@@ -189,7 +190,12 @@ func (c *statementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBa
 // TestUnlimitedStartSendsNoStatement: starting a quiz with neither limit,
 // and showing its form, sends the database nothing; starting a limited one
 // does.
-func TestUnlimitedStartSendsNoStatement(t *testing.T) {
+// countingApp is the app over a pool that counts every statement it
+// sends, with the sign-out list following the sign-outs (so signed-in
+// requests do not ask the database, as on a running process) and a class
+// directory the test loads; course nil is the embedded one.
+func countingApp(t *testing.T, course *content.Course) (*quizApp, *statementCounter, *classes.Directory) {
+	t.Helper()
 	cfg, err := pgxpool.ParseConfig(storetest.NewURL(t))
 	if err != nil {
 		t.Fatal(err)
@@ -201,19 +207,27 @@ func TestUnlimitedStartSendsNoStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	// Signed-in requests check the sign-out list, which reads the database
-	// only while it is not following the sign-outs, as it is once running.
 	var list *signout.List
-	app := newTestApp(t, appOptions{pool: pool, course: limitedCourse(t), env: map[string]string{"SECRET_KEY": quizTestKey},
+	var dir *classes.Directory
+	app := newTestApp(t, appOptions{pool: pool, course: course, env: map[string]string{"SECRET_KEY": quizTestKey},
 		wire: func(d *Deps) {
 			list = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
 			d.SignOuts = list
+			dir = classes.New(classes.FromStore(d.Store), d.Logger)
+			d.Classes = dir
 		}})
 	go list.Run(t.Context())
 	if ev := app.logs.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "sign-out listener connected" }); ev == nil {
 		t.Fatalf("the sign-out list did not connect; logs:\n%s", app.logs)
 	}
-	a := &quizApp{t: t, e: app.e, store: app.store, cookie: mustCookies(t, app.cfg.SecretKeys...), logs: app.logs}
+	if err := dir.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return &quizApp{t: t, e: app.e, store: app.store, cookie: mustCookies(t, app.cfg.SecretKeys...), logs: app.logs}, counter, dir
+}
+
+func TestUnlimitedStartSendsNoStatement(t *testing.T) {
+	a, counter, _ := countingApp(t, limitedCourse(t))
 	ada := a.signIn("ada", "ada@example.edu")
 	a.get(&ada, "/lessons/config") // the first signed-in request may look the user up
 
