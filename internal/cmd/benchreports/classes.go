@@ -376,27 +376,10 @@ func (c *classBench) httpPages(b *bench, n int) error {
 func (c *classBench) httpExport(b *bench) error {
 	fmt.Printf("\nclass CSV export of demo-big through HTTP (six runs: RSS grows until the garbage collector's goal, then stays):\n")
 	for run := 1; run <= 6; run++ {
-		before := b.rss()
-		var peak atomic.Int64
-		peak.Store(before)
-		done := make(chan struct{})
-		go func() {
-			t := time.NewTicker(5 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-done:
-					return
-				case <-t.C:
-					if r := b.rss(); r > peak.Load() {
-						peak.Store(r)
-					}
-				}
-			}
-		}()
+		before, peak, stop := b.samplePeakRSS()
 		cw := &lineCounter{}
 		status, n, d, err := b.get("/instructor/classes/"+c.big.slug+"/gradebook.csv", cw)
-		close(done)
+		stop()
 		if err != nil {
 			return err
 		}

@@ -374,27 +374,10 @@ func (b *bench) otherPages() error {
 func (b *bench) export() error {
 	fmt.Println("\ngradebook CSV export:")
 	for run := 1; run <= 2; run++ {
-		before := b.rss()
-		var peak atomic.Int64
-		peak.Store(before)
-		done := make(chan struct{})
-		go func() {
-			t := time.NewTicker(5 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-done:
-					return
-				case <-t.C:
-					if r := b.rss(); r > peak.Load() {
-						peak.Store(r)
-					}
-				}
-			}
-		}()
+		before, peak, stop := b.samplePeakRSS()
 		cw := &lineCounter{}
 		status, n, d, err := b.get("/instructor/gradebook.csv", cw)
-		close(done)
+		stop()
 		if err != nil {
 			return err
 		}
@@ -448,3 +431,27 @@ func (b *bench) memory() string {
 }
 
 func mib(kib int64) string { return fmt.Sprintf("%.1f MiB", float64(kib)/1024) }
+
+// samplePeakRSS samples the web process's resident memory every 5 ms
+// until stop is called: its value now, and the peak seen so far.
+func (b *bench) samplePeakRSS() (before int64, peak *atomic.Int64, stop func()) {
+	before = b.rss()
+	peak = &atomic.Int64{}
+	peak.Store(before)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if r := b.rss(); r > peak.Load() {
+					peak.Store(r)
+				}
+			}
+		}
+	}()
+	return before, peak, func() { close(done) }
+}
