@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	// Class time zones are IANA names checked with time.LoadLocation; the
@@ -33,9 +34,17 @@ const (
 	localLayoutSeconds = "2006-01-02T15:04:05"
 )
 
+// zones holds the zones loaded so far, by name: time.LoadLocation parses
+// the zone's data on every call, and every page of a class's dates names
+// its zone. A process meets a handful of zones.
+var zones sync.Map // string → *time.Location
+
 // Zone loads the IANA time zone name. "Local" and "" are refused: a
 // class's dates must not depend on the server's own setting.
 func Zone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	if name == "" || name == "Local" || len(name) > 64 {
 		return nil, fmt.Errorf("%w: %q", ErrBadZone, name)
 	}
@@ -43,17 +52,19 @@ func Zone(name string) (*time.Location, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q", ErrBadZone, name)
 	}
+	zones.Store(name, loc)
 	return loc, nil
 }
 
-// zoneOrUTC is Zone, falling back to UTC for a name that is not one (a
-// stored zone the server's tzdata no longer knows).
-func zoneOrUTC(name string) (*time.Location, string) {
+// Location is the zone name, or UTC for a name that is not one (a stored
+// zone the server's tzdata no longer knows): the zone a class's dates are
+// shown in.
+func Location(name string) *time.Location {
 	loc, err := Zone(name)
 	if err != nil {
-		return time.UTC, "UTC"
+		return time.UTC
 	}
-	return loc, name
+	return loc
 }
 
 // ParseLocal reads value, a wall-clock time as a datetime-local input
@@ -108,12 +119,14 @@ func sameWall(t, wall time.Time) bool {
 // FormatIn shows t in the time zone zone with the zone's name, as every
 // class date is shown: "Fri 11 Dec 2026, 17:00 Europe/Berlin". The zero
 // time is "".
-func FormatIn(t time.Time, zone string) string {
+func FormatIn(t time.Time, zone string) string { return FormatAt(t, Location(zone)) }
+
+// FormatAt is FormatIn for a zone already loaded.
+func FormatAt(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	loc, name := zoneOrUTC(zone)
-	return t.In(loc).Format("Mon 2 Jan 2006, 15:04") + " " + name
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04") + " " + loc.String()
 }
 
 // LocalValue is t in zone as a datetime-local input's value, "" for the
@@ -122,8 +135,7 @@ func LocalValue(t time.Time, zone string) string {
 	if t.IsZero() {
 		return ""
 	}
-	loc, _ := zoneOrUTC(zone)
-	return t.In(loc).Format(localLayout)
+	return t.In(Location(zone)).Format(localLayout)
 }
 
 // dateLayout is the value of an HTML date input.

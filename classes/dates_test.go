@@ -144,3 +144,24 @@ func TestNewJoinCode(t *testing.T) {
 		seen[c] = true
 	}
 }
+
+// Zone loads a zone once and hands the same one back; a bad name is not
+// kept.
+func TestZoneIsLoadedOnce(t *testing.T) {
+	a, err := Zone("America/Sao_Paulo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := Zone("America/Sao_Paulo"); a != b {
+		t.Error("the zone was loaded again")
+	}
+	if _, err := Zone("Mars/Olympus_Mons"); !errors.Is(err, ErrBadZone) {
+		t.Errorf("Zone(Mars/Olympus_Mons) = %v", err)
+	}
+	if _, ok := zones.Load("Mars/Olympus_Mons"); ok {
+		t.Error("a bad zone name was cached")
+	}
+	if Location("Mars/Olympus_Mons") != time.UTC {
+		t.Error("an unknown stored zone does not fall back to UTC")
+	}
+}

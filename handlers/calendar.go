@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/twelve-course/twelve/calendar"
+	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
 )
@@ -55,7 +56,7 @@ func (h *Handler) serveCalendar(c *echo.Context) error {
 	now := time.Now()
 	var events []calendar.Event
 	for _, class := range h.classes.StudentClasses(tok.UserID) {
-		loc := h.zones.get(class.TimeZone)
+		loc := classes.Location(class.TimeZone)
 		for _, l := range h.views.course.Lessons() {
 			q, ok := h.quizzes.Current(l.Slug)
 			if !ok {
@@ -65,9 +66,9 @@ func (h *Handler) serveCalendar(c *echo.Context) error {
 			if r.DueAt.IsZero() {
 				continue
 			}
-			desc := "Due " + classTime(r.DueAt, loc) + "."
+			desc := "Due " + classes.FormatAt(r.DueAt, loc) + "."
 			if !r.ClosesAt.IsZero() && !r.ClosesAt.Equal(r.DueAt) {
-				desc += "\nCloses " + classTime(r.ClosesAt, loc) + "."
+				desc += "\nCloses " + classes.FormatAt(r.ClosesAt, loc) + "."
 			}
 			if r.Extended {
 				desc += "\nThese are your own dates and limits."

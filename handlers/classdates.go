@@ -2,40 +2,14 @@ package handlers
 
 import (
 	"strconv"
-	"sync"
 	"time"
 
-	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/quiz"
 )
 
 // A class's dates are shown to its students in the class's time zone,
 // with the zone's name beside them, so that "17:00" means one moment to a
 // student abroad and to their instructor alike.
-
-// zones caches classes.Zone by IANA name: time.LoadLocation parses the
-// zone's data each time, and every student page names its classes'
-// zones. A class's zone was validated when it was written; one the
-// server no longer knows falls back to UTC, as classes.FormatIn does.
-type zones struct{ m sync.Map }
-
-func (z *zones) get(name string) *time.Location {
-	if loc, ok := z.m.Load(name); ok {
-		return loc.(*time.Location)
-	}
-	loc, err := classes.Zone(name)
-	if err != nil {
-		loc = time.UTC
-	}
-	z.m.Store(name, loc)
-	return loc
-}
-
-// classTime is t in loc, as classes.FormatIn writes it ("Fri 11 Dec
-// 2026, 17:00 Europe/Berlin"), with the zone from the cache.
-func classTime(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("Mon 2 Jan 2006, 15:04") + " " + loc.String()
-}
 
 // dayNumber counts days in loc's calendar, so that two times of the same
 // local date have the same number.

@@ -91,7 +91,6 @@ type Handler struct {
 	signouts *signout.List // recent sign-outs
 	limits   limits        // request budgets per client address
 	classes  *classes.Directory
-	zones    *zones               // classes' time zones, loaded once each
 	feeds    *calendar.FeedTokens // calendar feed links
 }
 
@@ -148,7 +147,6 @@ func newHandler(d Deps) (*Handler, error) {
 		signouts: d.SignOuts,
 		limits:   newLimits(d.Clock),
 		classes:  d.Classes,
-		zones:    &zones{},
 		feeds:    feeds,
 	}
 	if h.signouts == nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 
+	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/views"
 )
@@ -137,7 +138,7 @@ func (h *Handler) quizCTA(c *echo.Context, slug string) views.QuizCTAView {
 	}
 	now := time.Now()
 	for _, class := range h.classes.StudentClasses(id.UserID) {
-		loc := h.zones.get(class.TimeZone)
+		loc := classes.Location(class.TimeZone)
 		accs := h.classes.Accommodations(class.ID, id.UserID)
 		if cq, _, ok := h.classQuiz(class, l, id.UserID, accs, loc, now); ok {
 			v.Classes = append(v.Classes, views.QuizCTAClass{Name: class.Name, Quiz: cq})

@@ -39,7 +39,7 @@ func (h *Handler) myClasses(user int64, cs []store.Class, grades map[int64]map[s
 	}
 	out := make([]views.StudentClass, 0, len(cs))
 	for _, c := range cs {
-		loc := h.zones.get(c.TimeZone)
+		loc := classes.Location(c.TimeZone)
 		accs := h.classes.Accommodations(c.ID, user)
 		sc := views.StudentClass{
 			Name: c.Name, Slug: c.Slug, Zone: loc.String(),
@@ -87,20 +87,20 @@ func (h *Handler) classQuiz(c store.Class, l *content.Lesson, user int64, accs m
 		State: "open",
 	}
 	if !r.DueAt.IsZero() {
-		cq.Due = classTime(r.DueAt, loc)
+		cq.Due = classes.FormatAt(r.DueAt, loc)
 		cq.DueIn, cq.Overdue = dueIn(r.DueAt, now, loc), now.After(r.DueAt)
 		cq.OwnDue = accs[l.Slug].DueAt != nil || accs[""].DueAt != nil
 	}
 	if !r.ClosesAt.IsZero() {
-		cq.Closes = classTime(r.ClosesAt, loc)
+		cq.Closes = classes.FormatAt(r.ClosesAt, loc)
 	}
 	var refusal *classes.Refusal
 	if err := r.CanStart(now); errors.As(err, &refusal) {
 		switch {
 		case errors.Is(err, classes.ErrNotOpen):
-			cq.State, cq.Opens = "opens", classTime(refusal.At, loc)
+			cq.State, cq.Opens = "opens", classes.FormatAt(refusal.At, loc)
 		default:
-			cq.State, cq.Closes = "closed", classTime(refusal.At, loc)
+			cq.State, cq.Closes = "closed", classes.FormatAt(refusal.At, loc)
 		}
 	}
 	return cq, r, true
@@ -139,10 +139,10 @@ func accommodationNote(a store.Accommodation, where string, loc *time.Location) 
 		notes = append(notes, "You have "+plural(a.ExtraAttempts, "extra attempt", "extra attempts")+" "+where+" (on a quiz that limits attempts).")
 	}
 	if a.DueAt != nil {
-		notes = append(notes, "Your own due date "+where+": "+classTime(*a.DueAt, loc)+".")
+		notes = append(notes, "Your own due date "+where+": "+classes.FormatAt(*a.DueAt, loc)+".")
 	}
 	if a.ClosesAt != nil {
-		notes = append(notes, "Your own closing date "+where+": "+classTime(*a.ClosesAt, loc)+".")
+		notes = append(notes, "Your own closing date "+where+": "+classes.FormatAt(*a.ClosesAt, loc)+".")
 	}
 	return notes
 }

@@ -81,10 +81,10 @@ func newClassFixture(t *testing.T) *classFixture {
 		t.Fatal(err)
 	}
 	f.reload(f.class.ID)
-	f.adaDueText = classTime(f.adaDue, f.berlin)
-	f.classDueText = classTime(f.classDue, f.berlin)
-	f.configClosedText = classTime(configCloses, f.berlin)
-	f.processesOpenText = classTime(f.opens, f.berlin)
+	f.adaDueText = classes.FormatAt(f.adaDue, f.berlin)
+	f.classDueText = classes.FormatAt(f.classDue, f.berlin)
+	f.configClosedText = classes.FormatAt(configCloses, f.berlin)
+	f.processesOpenText = classes.FormatAt(f.opens, f.berlin)
 	return f
 }
 
@@ -316,8 +316,8 @@ func TestDueIn(t *testing.T) {
 	if got := dueIn(time.Date(2026, 12, 5, 23, 30, 0, 0, time.UTC), lateUTC, berlin); got != "due tomorrow at 00:30" {
 		t.Errorf("across midnight in Berlin: %q", got)
 	}
-	if got, want := classTime(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC), berlin), classes.FormatIn(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC), "Europe/Berlin"); got != want || got != "Mon 7 Dec 2026, 09:00 Europe/Berlin" {
-		t.Errorf("classTime = %q, want %q as classes.FormatIn writes it", got, want)
+	if got, want := classes.FormatAt(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC), berlin), classes.FormatIn(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC), "Europe/Berlin"); got != want || got != "Mon 7 Dec 2026, 09:00 Europe/Berlin" {
+		t.Errorf("FormatAt = %q, want %q as classes.FormatIn writes it", got, want)
 	}
 }
 
