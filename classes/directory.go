@@ -44,10 +44,8 @@ type Directory struct {
 	mu      sync.RWMutex
 	byID    map[int64]*entry
 	bySlug  map[string]*entry
-	byCode  map[string]*entry
 	members map[int64][]int64 // class ids by user
-	loaded  bool
-	at      time.Time // when every class was last read
+	at      time.Time         // when every class was last read
 }
 
 // entry is one class as loaded.
@@ -69,7 +67,7 @@ type Membership struct {
 func New(src Source, logger *slog.Logger) *Directory {
 	return &Directory{
 		src: src, logger: logger, retry: backoff.New(500*time.Millisecond, 30*time.Second, nil),
-		byID: map[int64]*entry{}, bySlug: map[string]*entry{}, byCode: map[string]*entry{},
+		byID: map[int64]*entry{}, bySlug: map[string]*entry{},
 		members: map[int64][]int64{},
 	}
 }
@@ -88,12 +86,11 @@ func (d *Directory) Load(ctx context.Context) error {
 	defer d.mu.Unlock()
 	d.byID = byID
 	d.bySlug = make(map[string]*entry, len(byID))
-	d.byCode = make(map[string]*entry, len(byID))
 	d.members = make(map[int64][]int64, len(d.members))
 	for _, e := range byID {
 		d.index(e)
 	}
-	d.loaded, d.at = true, time.Now()
+	d.at = time.Now()
 	return nil
 }
 
@@ -220,9 +217,6 @@ func newEntry(s store.ClassSnapshot) *entry {
 // index adds e to the lookups; d.mu is held.
 func (d *Directory) index(e *entry) {
 	d.bySlug[e.class.Slug] = e
-	if e.class.JoinCode != "" {
-		d.byCode[e.class.JoinCode] = e
-	}
 	for uid := range e.roles {
 		d.members[uid] = append(d.members[uid], e.class.ID)
 	}
@@ -232,9 +226,6 @@ func (d *Directory) index(e *entry) {
 func (d *Directory) unindex(e *entry) {
 	if d.bySlug[e.class.Slug] == e {
 		delete(d.bySlug, e.class.Slug)
-	}
-	if d.byCode[e.class.JoinCode] == e {
-		delete(d.byCode, e.class.JoinCode)
 	}
 	for uid := range e.roles {
 		ids := slices.DeleteFunc(d.members[uid], func(id int64) bool { return id == e.class.ID })
@@ -250,7 +241,7 @@ func (d *Directory) unindex(e *entry) {
 func (d *Directory) Loaded() bool {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	return d.loaded
+	return !d.at.IsZero()
 }
 
 // Class returns the class with id.
@@ -319,6 +310,20 @@ func (d *Directory) Role(id, user int64) string {
 		return e.roles[user]
 	}
 	return ""
+}
+
+// Teaches reports whether user is an instructor or TA of some class. It
+// is asked on every signed-in request (the header's link), so it builds
+// nothing.
+func (d *Directory) Teaches(user int64) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, id := range d.members[user] {
+		if e, ok := d.byID[id]; ok && (e.roles[user] == store.RoleInstructor || e.roles[user] == store.RoleTA) {
+			return true
+		}
+	}
+	return false
 }
 
 // StudentClasses returns the classes user takes quizzes in: those they

@@ -105,6 +105,9 @@ func TestDirectoryLookups(t *testing.T) {
 	if got := d.StudentClasses(10); len(got) != 1 || got[0].ID != 1 {
 		t.Errorf("StudentClasses(10) = %v, want class a only (b is archived)", got)
 	}
+	if !d.Teaches(11) || !d.Teaches(12) || d.Teaches(10) || d.Teaches(99) {
+		t.Error("Teaches: want the TA and the instructor, not the student nor a stranger")
+	}
 	if d.Students(1) != 1 {
 		t.Errorf("Students(1) = %d", d.Students(1))
 	}

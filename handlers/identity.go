@@ -106,7 +106,7 @@ func (h *Handler) checkIdentity(c *echo.Context, value string, now time.Time) (a
 func (h *Handler) setIdentity(c *echo.Context, id auth.Identity) {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Set(identityKey, &id)
-	c.Set(viewerKey, &views.Viewer{ID: id.UserID, Name: id.Name, Email: id.Email, Instructor: h.roles.Instructor(id, id.Granted), Teaches: h.teachesAny(id.UserID)})
+	c.Set(viewerKey, &views.Viewer{ID: id.UserID, Name: id.Name, Email: id.Email, Instructor: h.roles.Instructor(id, id.Granted), Teaches: h.classes.Teaches(id.UserID)})
 }
 
 // identityOf returns the signed-in identity, or nil.
