@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/csv"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -262,58 +263,90 @@ func (h *Handler) gradebookCSV(c *echo.Context, scope reportScope) error {
 		header = append(header, l.Slug)
 	}
 	header = append(header, "total")
-	w := c.Response()
-	var cw *csv.Writer
-	begin := func() error {
-		hdr := w.Header()
-		hdr.Set("Content-Type", "text/csv; charset=utf-8")
-		hdr.Set("Content-Disposition", `attachment; filename="`+scope.filePrefix()+`gradebook-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
-		hdr.Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusOK)
-		cw = csv.NewWriter(w)
-		return cw.Write(header)
-	}
-	record := make([]string, len(header))
-	rows := 0
-	err := h.store.EachGradebookRowIn(c.Request().Context(), scope.class, func(r store.GradebookRow) error {
-		if cw == nil {
-			if err := begin(); err != nil {
+	return h.streamGradebook(c, scope, "gradebook", func(w io.Writer) (gradebookSink, error) {
+		cw := csv.NewWriter(w)
+		record := make([]string, len(header))
+		rows := 0
+		write := func(r store.GradebookRow) error {
+			record[0], record[1] = exports.SpreadsheetSafe(r.Email), exports.SpreadsheetSafe(r.Name)
+			for i := range lessons {
+				record[2+i] = ""
+				if g := gradeAt(r.Grades, i); g != nil {
+					record[2+i] = csvPercent(*g)
+				}
+			}
+			record[len(record)-1] = csvPercent(r.Total)
+			if err := cw.Write(record); err != nil {
 				return err
 			}
-		}
-		record[0], record[1] = exports.SpreadsheetSafe(r.Email), exports.SpreadsheetSafe(r.Name)
-		for i := range lessons {
-			record[2+i] = ""
-			if g := gradeAt(r.Grades, i); g != nil {
-				record[2+i] = csvPercent(*g)
+			if rows++; rows%exportFlushEvery == 0 {
+				return flushCSV(cw, w)
 			}
+			return nil
 		}
-		record[len(record)-1] = csvPercent(r.Total)
-		if err := cw.Write(record); err != nil {
-			return err
-		}
-		if rows++; rows%exportFlushEvery == 0 {
-			cw.Flush()
-			if err := cw.Error(); err != nil {
-				return err
-			}
-			return http.NewResponseController(w).Flush()
-		}
-		return nil
+		return gradebookSink{write: write, flush: func() error { return flushCSV(cw, w) }}, cw.Write(header)
 	})
-	if err != nil {
-		return err // after the first row, handleError only logs it
-	}
-	if cw == nil {
-		if err := begin(); err != nil {
-			return err
-		}
-	}
+}
+
+// flushCSV sends what cw holds on through w, and on to the client when w
+// is the response.
+func flushCSV(cw *csv.Writer, w io.Writer) error {
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	h.logger.InfoContext(c.Request().Context(), "gradebook exported", "rows", rows, "class_id", scope.class)
+	if rw, ok := w.(http.ResponseWriter); ok {
+		return http.NewResponseController(rw).Flush()
+	}
+	return nil
+}
+
+// gradebookSink writes a gradebook download's rows, then finishes it.
+type gradebookSink struct {
+	write func(store.GradebookRow) error
+	flush func() error
+}
+
+// streamGradebook answers with a scope's gradebook as a CSV download
+// named after kind, streamed row by row from the database at flat memory:
+// open writes the file's head to the response and returns where its rows
+// go. The response starts with the first row, so that a database error
+// before it is still answered with an error page.
+func (h *Handler) streamGradebook(c *echo.Context, scope reportScope, kind string, open func(io.Writer) (gradebookSink, error)) error {
+	w := c.Response()
+	var sink *gradebookSink
+	begin := func() error {
+		hdr := w.Header()
+		hdr.Set("Content-Type", "text/csv; charset=utf-8")
+		hdr.Set("Content-Disposition", `attachment; filename="`+scope.filePrefix()+kind+`-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
+		hdr.Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		s, err := open(w)
+		sink = &s
+		return err
+	}
+	rows := 0
+	err := h.store.EachGradebookRowIn(c.Request().Context(), scope.class, func(r store.GradebookRow) error {
+		if sink == nil {
+			if err := begin(); err != nil {
+				return err
+			}
+		}
+		rows++
+		return sink.write(r)
+	})
+	if err != nil {
+		return err // after the first row, handleError only logs it
+	}
+	if sink == nil {
+		if err := begin(); err != nil {
+			return err
+		}
+	}
+	if err := sink.flush(); err != nil {
+		return err
+	}
+	h.logger.InfoContext(c.Request().Context(), "gradebook exported", "format", kind, "rows", rows, "class_id", scope.class)
 	return nil
 }
 

@@ -1,8 +1,7 @@
 package handlers
 
 import (
-	"net/http"
-	"time"
+	"io"
 
 	"github.com/labstack/echo/v5"
 
@@ -10,77 +9,35 @@ import (
 	"github.com/twelve-course/twelve/store"
 )
 
-// An LMS's gradebook import: how its file starts and what it is called.
-type lmsFormat struct {
-	name  string // in the file name and the log
-	start func(w http.ResponseWriter, cols []exports.Column) (*exports.Writer, error)
-}
-
-var (
-	canvasFormat = lmsFormat{"canvas", func(w http.ResponseWriter, cols []exports.Column) (*exports.Writer, error) {
-		return exports.NewCanvas(w, cols)
-	}}
-	moodleFormat = lmsFormat{"moodle", func(w http.ResponseWriter, cols []exports.Column) (*exports.Writer, error) {
-		return exports.NewMoodle(w, cols)
-	}}
-)
-
 func (h *Handler) exportCanvas(c *echo.Context) error {
-	return h.lmsExport(c, courseReports, canvasFormat)
+	return h.lmsExport(c, courseReports, "canvas", exports.NewCanvas)
 }
 func (h *Handler) exportMoodle(c *echo.Context) error {
-	return h.lmsExport(c, courseReports, moodleFormat)
+	return h.lmsExport(c, courseReports, "moodle", exports.NewMoodle)
 }
 func (h *Handler) exportClassCanvas(c *echo.Context) error {
-	return h.lmsExport(c, classScope(c), canvasFormat)
+	return h.lmsExport(c, classScope(c), "canvas", exports.NewCanvas)
 }
 func (h *Handler) exportClassMoodle(c *echo.Context) error {
-	return h.lmsExport(c, classScope(c), moodleFormat)
+	return h.lmsExport(c, classScope(c), "moodle", exports.NewMoodle)
 }
 
 // lmsExport streams a scope's gradebook in a format an LMS imports
-// directly (docs/exports.md): one column per lesson quiz, worth 100
-// points, row by row from the database at flat memory.
-func (h *Handler) lmsExport(c *echo.Context, scope reportScope, f lmsFormat) error {
+// directly (docs/exports.md), made by start: one column per lesson quiz,
+// worth 100 points.
+func (h *Handler) lmsExport(c *echo.Context, scope reportScope, kind string, start func(io.Writer, []exports.Column) (*exports.Writer, error)) error {
 	var cols []exports.Column
 	for _, l := range h.views.course.Lessons() {
 		cols = append(cols, exports.Column{Title: "Twelve " + l.Numeral + ": " + l.Title, Slug: l.Slug, Points: 100})
 	}
-	w := c.Response()
-	var ew *exports.Writer
-	// The header goes out with the first row, so a database error before
-	// it is still answered with an error page.
-	begin := func() error {
-		hdr := w.Header()
-		hdr.Set("Content-Type", "text/csv; charset=utf-8")
-		hdr.Set("Content-Disposition", `attachment; filename="`+scope.filePrefix()+f.name+`-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
-		hdr.Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusOK)
-		var err error
-		ew, err = f.start(w, cols)
-		return err
-	}
-	rows := 0
-	err := h.store.EachGradebookRowIn(c.Request().Context(), scope.class, func(r store.GradebookRow) error {
-		if ew == nil {
-			if err := begin(); err != nil {
-				return err
-			}
+	return h.streamGradebook(c, scope, kind, func(w io.Writer) (gradebookSink, error) {
+		ew, err := start(w, cols)
+		if err != nil {
+			return gradebookSink{}, err
 		}
-		rows++
-		return ew.Write(exports.Row{Name: r.Name, Email: r.Email, Grades: r.Grades})
+		write := func(r store.GradebookRow) error {
+			return ew.Write(exports.Row{Name: r.Name, Email: r.Email, Grades: r.Grades})
+		}
+		return gradebookSink{write: write, flush: ew.Flush}, nil
 	})
-	if err != nil {
-		return err // after the first row, handleError only logs it
-	}
-	if ew == nil {
-		if err := begin(); err != nil {
-			return err
-		}
-	}
-	if err := ew.Flush(); err != nil {
-		return err
-	}
-	h.logger.InfoContext(c.Request().Context(), "gradebook exported", "format", f.name, "rows", rows, "class_id", scope.class)
-	return nil
 }
