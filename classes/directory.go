@@ -46,6 +46,9 @@ type Directory struct {
 	bySlug  map[string]*entry
 	members map[int64][]int64 // class ids by user
 	at      time.Time         // when every class was last read
+
+	ready chan struct{} // closed by the first load
+	once  sync.Once
 }
 
 // entry is one class as loaded.
@@ -67,7 +70,8 @@ type Membership struct {
 func New(src Source, logger *slog.Logger) *Directory {
 	return &Directory{
 		src: src, logger: logger, retry: backoff.New(500*time.Millisecond, 30*time.Second, nil),
-		byID: map[int64]*entry{}, bySlug: map[string]*entry{},
+		ready: make(chan struct{}),
+		byID:  map[int64]*entry{}, bySlug: map[string]*entry{},
 		members: map[int64][]int64{},
 	}
 }
@@ -91,6 +95,7 @@ func (d *Directory) Load(ctx context.Context) error {
 		d.index(e)
 	}
 	d.at = time.Now()
+	d.once.Do(func() { close(d.ready) })
 	return nil
 }
 
@@ -236,6 +241,9 @@ func (d *Directory) unindex(e *entry) {
 		}
 	}
 }
+
+// Ready is closed once the directory has been filled for the first time.
+func (d *Directory) Ready() <-chan struct{} { return d.ready }
 
 // Loaded reports whether the directory has been filled once.
 func (d *Directory) Loaded() bool {

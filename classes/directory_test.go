@@ -93,8 +93,18 @@ func TestDirectoryLookups(t *testing.T) {
 	if d.Loaded() {
 		t.Fatal("loaded before Load")
 	}
+	select {
+	case <-d.Ready():
+		t.Fatal("ready before Load")
+	default:
+	}
 	if err := d.Load(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	select {
+	case <-d.Ready():
+	default:
+		t.Fatal("not ready after Load")
 	}
 	if c, ok := d.BySlug("a"); !ok || c.ID != 1 {
 		t.Errorf("BySlug(a) = %v, %v", c, ok)

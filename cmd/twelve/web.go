@@ -107,12 +107,13 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	// the first request; with the database down the process serves
 	// anyway, and quiz starts answer 503 until Run has loaded them.
 	dir := classes.New(classes.FromStore(st), logger)
-	loadCtx, cancelLoad := context.WithTimeout(ctx, 3*time.Second)
-	if err := dir.Load(loadCtx); err != nil {
-		logger.Warn("classes not loaded yet; quiz starts wait for them", "error", err.Error())
-	}
-	cancelLoad()
 	go dir.Run(ctx)
+	select {
+	case <-dir.Ready():
+	case <-time.After(3 * time.Second):
+		logger.Warn("classes not loaded yet; quiz starts wait for them")
+	case <-ctx.Done():
+	}
 	e, err := handlers.New(handlers.Deps{
 		Config: cfg, Store: st, Logger: logger, Assets: assets, Process: proc,
 		SignIn: signin, SAML: samlSP, Course: course, AdminCommands: adminCommandNames(),
