@@ -154,14 +154,8 @@ type ClassListener struct {
 // changes to classes. Notifications sent from now on are kept for Next,
 // so a caller that loads the classes after this call misses none.
 func (s *Store) ListenClasses(ctx context.Context) (*ClassListener, error) {
-	cfg := s.pool.Config().ConnConfig.Copy()
-	cfg.RuntimeParams["application_name"] = "twelve class listener"
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := s.listen(ctx, ClassChannel, "twelve class listener")
 	if err != nil {
-		return nil, opError("listen for classes", err)
-	}
-	if _, err := conn.Exec(ctx, "LISTEN "+ClassChannel); err != nil {
-		_ = conn.Close(context.WithoutCancel(ctx))
 		return nil, opError("listen for classes", err)
 	}
 	return &ClassListener{conn: conn}, nil

@@ -122,17 +122,28 @@ type SignOutListener struct {
 // for sign-outs. Notifications sent from now on are kept for Next, so a
 // caller that loads SignOutsSince after this call misses none.
 func (s *Store) ListenSignOuts(ctx context.Context) (*SignOutListener, error) {
-	cfg := s.pool.Config().ConnConfig.Copy()
-	cfg.RuntimeParams["application_name"] = "twelve sign-out listener"
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := s.listen(ctx, SignOutChannel, "twelve sign-out listener")
 	if err != nil {
 		return nil, opError("listen for sign-outs", err)
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+SignOutChannel); err != nil {
-		_ = conn.Close(context.WithoutCancel(ctx))
-		return nil, opError("listen for sign-outs", err)
-	}
 	return &SignOutListener{conn: conn}, nil
+}
+
+// listen opens a connection of its own to the pool's database, named
+// name, and LISTENs on channel: a pooled connection cannot wait for
+// notifications.
+func (s *Store) listen(ctx context.Context, channel, name string) (*pgx.Conn, error) {
+	cfg := s.pool.Config().ConnConfig.Copy()
+	cfg.RuntimeParams["application_name"] = name
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		_ = conn.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return conn, nil
 }
 
 // Next waits for the next sign-out. An error means the connection is
