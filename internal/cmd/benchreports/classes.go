@@ -374,23 +374,8 @@ func (c *classBench) httpPages(b *bench, n int) error {
 }
 
 func (c *classBench) httpExport(b *bench) error {
-	fmt.Printf("\nclass CSV export of demo-big through HTTP (six runs: RSS grows until the garbage collector's goal, then stays):\n")
-	for run := 1; run <= 6; run++ {
-		before, peak, stop := b.samplePeakRSS()
-		cw := &lineCounter{}
-		status, n, d, err := b.get("/instructor/classes/"+c.big.slug+"/gradebook.csv", cw)
-		stop()
-		if err != nil {
-			return err
-		}
-		if status != http.StatusOK {
-			return fmt.Errorf("class CSV = %d", status)
-		}
-		fmt.Printf("  run %d: %d rows (+ header), %.1f MB in %.3f s; web RSS before %s, peak during %s (+%s)\n",
-			run, cw.lines-1, float64(n)/1e6, d.Seconds(), mib(before), mib(peak.Load()), mib(peak.Load()-before))
-	}
-	fmt.Printf("  web process memory after: %s\n", b.memory())
-	return nil
+	return b.exportRuns("\nclass CSV export of demo-big through HTTP (six runs: RSS grows until the garbage collector's goal, then stays):",
+		"/instructor/classes/"+c.big.slug+"/gradebook.csv", 6)
 }
 
 var classStudentLink = regexp.MustCompile(`href="(/instructor/classes/[a-z0-9-]+/students/[0-9]+)"`)
