@@ -309,9 +309,9 @@ func (h *Handler) quizView(l *content.Lesson, version *quiz.Quiz, tok quiz.Token
 		RestoreDraft: values == nil,
 	}
 	if tok.Class != 0 {
-		// The pass mark is the class's, when it sets one.
-		if set, ok := h.classes.Setting(tok.Class, l.Slug); ok && set.PassMark != nil {
-			v.PassMark = int(*set.PassMark*100 + 0.5)
+		// The pass mark is the class's rules', as the submit grades by.
+		if q, ok := h.quizzes.Current(l.Slug); ok {
+			v.PassMark = int(h.classes.Rules(tok.Class, tok.UserID, q).Settings.PassMark*100 + 0.5)
 		}
 		if class, ok := h.classes.Class(tok.Class); ok {
 			v.ClassDates = classDatesLine(class, tok)
