@@ -35,6 +35,7 @@ type testPlatform struct {
 	tokenCalls  int
 	tokenScopes []string
 	revokeAll   bool // the next service call answers 401 for every token issued so far
+	rejectAll   bool // every service call answers 401
 	lineItems   []LineItem
 	pageSize    int
 	scores      []recordedScore
@@ -187,7 +188,7 @@ func (p *testPlatform) authorized(h func(w http.ResponseWriter, r *http.Request)
 			p.tokens = map[string]bool{}
 			p.revokeAll = false
 		}
-		ok := p.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		ok := p.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")] && !p.rejectAll
 		status, retryAfter := p.status, p.retryAfter
 		p.mu.Unlock()
 		switch {
