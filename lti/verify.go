@@ -312,7 +312,7 @@ type claims struct {
 
 func (c *claims) check(p Platform) error {
 	if c.Version != Version {
-		return refuse("its LTI version is %s, not %s", strconv.Quote(c.Version), Version)
+		return refuse("its LTI version is %s, not %s", quote(c.Version), Version)
 	}
 	if c.DeploymentID == "" {
 		return refuse("it has no deployment id")
@@ -340,13 +340,17 @@ func (c *claims) check(p Platform) error {
 	case "":
 		return refuse("it has no LTI message type")
 	default:
-		return refuse("its message type %s is not one Twelve handles", strconv.Quote(c.MessageType))
+		return refuse("its message type %s is not one Twelve handles", quote(c.MessageType))
 	}
 	if c.Context != nil && c.Context.ID == "" {
 		return refuse("its context has no id")
 	}
 	return nil
 }
+
+// quote is a claim value for a reason: quoted and cut short, as it comes
+// from the token.
+func quote(s string) string { return strconv.Quote(cut(s, 40)) }
 
 func (c *claims) launch(tok *oidc.IDToken, p Platform) *Launch {
 	l := &Launch{
