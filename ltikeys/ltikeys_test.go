@@ -103,8 +103,11 @@ func TestGeneratedOnceAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	ks, err = source(t, sts[3], [][]byte{oldSecret}).KeySet(ctx)
-	if ids := ks.KeyIDs(); err != nil || len(ids) != 2 || ids[0] == kids[0] || ids[1] != kids[0] {
-		t.Errorf("after retiring: %v, %v; want a new key, then %s", ks.KeyIDs(), err, kids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := ks.KeyIDs(); len(ids) != 2 || ids[0] == kids[0] || ids[1] != kids[0] {
+		t.Errorf("after retiring: %v; want a new key, then %s", ids, kids[0])
 	}
 }
 
