@@ -144,18 +144,26 @@ func ltiUser(ctx context.Context, tx pgx.Tx, in LTILaunch) (User, error) {
 	return u, err
 }
 
-// ltiContextClassSQL updates the context's endpoints ("" keeps the
-// stored one) and returns its class.
+// ltiContextClassSQL returns the class of the context, and updates the
+// context's endpoints when the launch changes them ("" keeps the stored
+// one): only then is the row written, so that launches into one course
+// do not queue for its row.
 const ltiContextClassSQL = `
-WITH x AS (
-	UPDATE lti_contexts SET
-		lineitems_url = coalesce(nullif($4, ''), lineitems_url),
-		ags_scopes = CASE WHEN $4 <> '' OR cardinality($5::text[]) > 0 THEN $5::text[] ELSE ags_scopes END,
-		memberships_url = coalesce(nullif($6, ''), memberships_url)
+WITH cur AS (
+	SELECT class_id, lineitems_url, ags_scopes, memberships_url,
+		coalesce(nullif($4, ''), lineitems_url) AS new_lineitems,
+		CASE WHEN $4 <> '' OR cardinality($5::text[]) > 0 THEN $5::text[] ELSE ags_scopes END AS new_scopes,
+		coalesce(nullif($6, ''), memberships_url) AS new_memberships
+	FROM lti_contexts
 	WHERE platform_id = $1 AND deployment_id = $2 AND context_id = $3
-	RETURNING class_id
+), changed AS (
+	UPDATE lti_contexts x
+	SET lineitems_url = cur.new_lineitems, ags_scopes = cur.new_scopes, memberships_url = cur.new_memberships
+	FROM cur
+	WHERE x.class_id = cur.class_id
+	  AND (cur.new_lineitems, cur.new_scopes, cur.new_memberships) IS DISTINCT FROM (cur.lineitems_url, cur.ags_scopes, cur.memberships_url)
 )
-SELECT ` + classColumns + ` FROM classes WHERE id = (SELECT class_id FROM x)`
+SELECT ` + classColumns + ` FROM classes WHERE id = (SELECT class_id FROM cur)`
 
 const (
 	createLTIClassSQL = `

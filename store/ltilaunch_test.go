@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -382,5 +384,43 @@ func TestSyncLTIRoster(t *testing.T) {
 		if diff := cmp.Diff(before, counts(t, st)); diff != "" {
 			t.Errorf("%s: rows (-before +after):\n%s", tc.name, diff)
 		}
+	}
+}
+
+// TestLTILaunchesAndRosterSyncsAtOnce runs launches and roster syncs of
+// one course at once, from two processes: none may fail (a deadlock
+// would), and every member ends up once.
+func TestLTILaunchesAndRosterSyncsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoStores(t)
+	p := addPlatform(t, a, "https://lms.test")
+	r, err := a.RecordLTILaunch(ctx, launch(p, "iris", "course-1", store.RoleInstructor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roster []store.LTIMember
+	for i := range 30 {
+		roster = append(roster, store.LTIMember{UserID: "u" + strconv.Itoa(i), Name: "U", Role: store.RoleStudent})
+	}
+	reversed := slices.Clone(roster)
+	slices.Reverse(reversed)
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			st := []*store.Store{a, b}[i%2]
+			var err error
+			if i%4 < 2 {
+				_, err = st.SyncLTIRoster(ctx, r.Class.ID, p.Issuer, [][]store.LTIMember{roster, reversed}[i%2])
+			} else {
+				_, err = st.RecordLTILaunch(ctx, launch(p, "u"+strconv.Itoa(i), "course-1", store.RoleTA))
+			}
+			if err != nil {
+				t.Errorf("%d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if members, err := a.ClassMembers(ctx, r.Class.ID); err != nil || len(members) != 31 {
+		t.Errorf("%d members, %v; want 31", len(members), err)
 	}
 }
