@@ -412,7 +412,9 @@ func TestLTILaunchesAndRosterSyncsAtOnce(t *testing.T) {
 			if i%4 < 2 {
 				_, err = st.SyncLTIRoster(ctx, r.Class.ID, p.Issuer, [][]store.LTIMember{roster, reversed}[i%2])
 			} else {
-				_, err = st.RecordLTILaunch(ctx, launch(p, "u"+strconv.Itoa(i), "course-1", store.RoleTA))
+				in := launch(p, "u"+strconv.Itoa(i), "course-1", store.RoleTA)
+				in.LineItemsURL += "/" + strconv.Itoa(i) // each launch moves the endpoint: writes the context row
+				_, err = st.RecordLTILaunch(ctx, in)
 			}
 			if err != nil {
 				t.Errorf("%d: %v", i, err)
