@@ -119,7 +119,7 @@ func (s *Store) RecordLTILaunch(ctx context.Context, in LTILaunch) (LTILaunchRes
 		return out.Class.ID, out.ClassCreated || joined, nil
 	})
 	if err != nil {
-		return LTILaunchResult{}, classWriteError("record LTI launch", err)
+		return LTILaunchResult{}, ltiWriteError("record LTI launch", err)
 	}
 	return out, nil
 }
@@ -336,7 +336,7 @@ ON CONFLICT (class_id, quiz) DO UPDATE SET lineitem_url = EXCLUDED.lineitem_url`
 // ErrInvalid for an empty url.
 func (s *Store) SetLTILineItem(ctx context.Context, classID int64, quiz, url string) error {
 	if _, err := s.pool.Exec(ctx, setLTILineItemSQL, classID, quiz, url); err != nil {
-		return classWriteError("set LTI line item", err)
+		return ltiWriteError("set LTI line item", err)
 	}
 	return nil
 }

@@ -187,6 +187,17 @@ func TestRecordLTILaunchFailsWhole(t *testing.T) {
 	if _, err := st.RecordLTILaunch(ctx, launch(p, "", "course-1", store.RoleStudent)); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("no subject = %v, want ErrInvalid", err)
 	}
+	// Texts PostgreSQL cannot hold, late in the transaction (the link).
+	for _, bad := range []string{"a\x00b", "a\xffb"} {
+		in := launch(p, "sam", "course-1", store.RoleStudent)
+		in.ResourceLinkID = bad
+		if _, err := st.RecordLTILaunch(ctx, in); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("resource link id %q = %v, want ErrInvalid", bad, err)
+		}
+	}
+	if err := st.UseLTINonce(ctx, "1:a\x00b", time.Now().Add(time.Minute)); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("nonce with a NUL = %v, want ErrInvalid", err)
+	}
 	if diff := cmp.Diff(before, counts(t, st)); diff != "" {
 		t.Errorf("rows after failed launches (-before +after):\n%s", diff)
 	}
@@ -376,6 +387,7 @@ func TestSyncLTIRoster(t *testing.T) {
 		{"another platform's issuer", r.Class.ID, "https://other.test", roster, store.ErrNotFound},
 		{"unknown role", r.Class.ID, p.Issuer, []store.LTIMember{{UserID: "x", Role: "Learner"}}, store.ErrInvalid},
 		{"no user id", r.Class.ID, p.Issuer, []store.LTIMember{{Role: store.RoleStudent}}, store.ErrInvalid},
+		{"NUL in a name", r.Class.ID, p.Issuer, []store.LTIMember{{UserID: "x", Name: "a\x00b", Role: store.RoleStudent}}, store.ErrInvalid},
 	} {
 		before := counts(t, st)
 		if _, err := st.SyncLTIRoster(ctx, tc.class, tc.issuer, tc.members); !errors.Is(err, tc.want) {

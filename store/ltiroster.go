@@ -91,7 +91,7 @@ func (s *Store) SyncLTIRoster(ctx context.Context, classID int64, platformIssuer
 		return classID, len(changed) > 0, err
 	})
 	if err != nil {
-		return 0, classWriteError("sync LTI roster", err)
+		return 0, ltiWriteError("sync LTI roster", err)
 	}
 	return added, nil
 }
