@@ -326,3 +326,27 @@ func TestNextLink(t *testing.T) {
 		}
 	}
 }
+
+func TestServicesTokenSharedByConcurrentCalls(t *testing.T) {
+	tp := newTestPlatform(t)
+	p := tp.platform()
+	s, _ := newTestServices(t, tp)
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for range 10 {
+		wg.Go(func() {
+			_, err := s.Members(context.Background(), p, tp.srv.URL+"/memberships")
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls, _ := tp.counts(); calls != 1 {
+		t.Errorf("%d token requests for ten concurrent calls, want 1", calls)
+	}
+}
