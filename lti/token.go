@@ -15,12 +15,15 @@ import (
 	"time"
 )
 
+// tokenKey names a cached access token: a platform registration and a
+// sorted, space-separated scope set.
 type tokenKey struct {
 	platform         int64
 	issuer, clientID string
 	scopes           string
 }
 
+// token is an access token and when the platform said it expires.
 type token struct {
 	value   string
 	expires time.Time
