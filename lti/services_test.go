@@ -81,6 +81,24 @@ func TestServicesTokenCached(t *testing.T) {
 	}
 }
 
+// TestServicesTokenAudience: a platform that names its own audience for
+// client assertions (Brightspace) gets that one, not its token URL.
+func TestServicesTokenAudience(t *testing.T) {
+	tp := newTestPlatform(t)
+	tp.audience = "https://api.lms.example/auth/token"
+	p := tp.platform()
+	s, _ := newTestServices(t, tp)
+	ctx := context.Background()
+	if _, err := s.LineItems(ctx, p, tp.srv.URL+"/lineitems", ""); err == nil {
+		t.Fatal("the token URL as the audience was accepted by a platform that names another")
+	}
+	p.TokenAudience = tp.audience
+	s, _ = newTestServices(t, tp)
+	if _, err := s.LineItems(ctx, p, tp.srv.URL+"/lineitems", ""); err != nil {
+		t.Fatalf("with TokenAudience: %v", err)
+	}
+}
+
 func TestServicesTokenExpiry(t *testing.T) {
 	tp := newTestPlatform(t)
 	tp.tokenLife = 60

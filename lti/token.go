@@ -95,7 +95,7 @@ func (s *Services) requestToken(ctx context.Context, p Platform, scopes []string
 	assertion, err := keys.Sign(map[string]any{
 		"iss": p.ClientID,
 		"sub": p.ClientID,
-		"aud": p.TokenURL,
+		"aud": p.tokenAudience(),
 		"iat": now.Unix(),
 		"exp": now.Add(assertionLifetime).Unix(),
 		"jti": rand.Text(),
