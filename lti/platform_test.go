@@ -31,10 +31,12 @@ type testPlatform struct {
 	toolJWKS    jose.JSONWebKeySet
 	clientID    string
 	tokenLife   int
+	audience    string          // the aud its token endpoint expects; "" is its URL
 	tokens      map[string]bool // valid access tokens
 	tokenCalls  int
 	tokenScopes []string
 	revokeAll   bool // the next service call answers 401 for every token issued so far
+	rejectAll   bool // every service call answers 401
 	lineItems   []LineItem
 	pageSize    int
 	scores      []recordedScore
@@ -166,8 +168,12 @@ func (p *testPlatform) serveToken(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"invalid_client","error_description":"bad signature"}`, http.StatusBadRequest)
 		return
 	}
+	aud := p.srv.URL + "/token"
+	if p.audience != "" {
+		aud = p.audience
+	}
 	if err := c.Validate(jwt.Expected{Issuer: p.clientID, Subject: p.clientID,
-		AnyAudience: jwt.Audience{p.srv.URL + "/token"}, Time: time.Now()}); err != nil || c.ID == "" {
+		AnyAudience: jwt.Audience{aud}, Time: time.Now()}); err != nil || c.ID == "" {
 		http.Error(w, `{"error":"invalid_client","error_description":"bad claims"}`, http.StatusBadRequest)
 		return
 	}
@@ -187,7 +193,7 @@ func (p *testPlatform) authorized(h func(w http.ResponseWriter, r *http.Request)
 			p.tokens = map[string]bool{}
 			p.revokeAll = false
 		}
-		ok := p.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		ok := p.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")] && !p.rejectAll
 		status, retryAfter := p.status, p.retryAfter
 		p.mu.Unlock()
 		switch {
