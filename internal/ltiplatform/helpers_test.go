@@ -30,7 +30,7 @@ type fakeTool struct {
 	kid      string
 	platform func() *Platform
 
-	mu     sync.Mutex
+	mu       sync.Mutex
 	flows    map[string]string // state → nonce
 	logins   []url.Values
 	idTokens []string
