@@ -212,6 +212,30 @@ func TestLTIFrameAncestors(t *testing.T) {
 		t.Errorf("after the launch: %q, want %q", got, want)
 	}
 
+	// A login by GET (a link or redirect in the LMS) names its page in
+	// Referer.
+	const otherPage = "https://other-courses.lms.example"
+	st := stepper(b)
+	login := s.onlyForm(s.get(st, s.lms.LaunchURL(ltiplatform.LaunchOptions{User: "student2", Lesson: "config"})))
+	req, err := http.NewRequest("GET", login.Action+"?"+login.Values.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Referer", otherPage+"/courses/1/modules")
+	resp, err = st.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if r, body := s.submit(b, s.onlyForm(s.get(st, resp.Header.Get("Location")))); r.StatusCode != http.StatusOK {
+		t.Fatalf("launch after a GET login = %d:\n%s", r.StatusCode, body)
+	}
+	resp = s.get(s.browser(), s.url+"/")
+	resp.Body.Close()
+	if got := frameAncestors(t, resp.Header); !strings.HasSuffix(got, " "+otherPage) {
+		t.Errorf("after a GET login from %s: %q", otherPage, got)
+	}
+
 	// A refused launch adds nothing.
 	if err := s.lms.Misbehave(ltiplatform.Once(ltiplatform.BadSignature)); err != nil {
 		t.Fatal(err)
