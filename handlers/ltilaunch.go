@@ -160,6 +160,7 @@ func toLTIPlatform(p store.LTIPlatform) lti.Platform {
 	return lti.Platform{
 		ID: p.ID, Issuer: p.Issuer, ClientID: p.ClientID, Name: p.Name,
 		AuthURL: p.AuthURL, TokenURL: p.TokenURL, JWKSURL: p.JWKSURL, Deployments: p.Deployments,
+		TokenAudience: p.TokenAudience,
 	}
 }
 

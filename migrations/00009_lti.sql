@@ -15,6 +15,9 @@ CREATE TABLE lti_platforms (
     auth_url    text NOT NULL,
     token_url   text NOT NULL,
     jwks_url    text NOT NULL,
+    -- The aud a client assertion must carry when the platform names one
+    -- (Brightspace's "OAuth2 Audience"); '' means token_url.
+    token_audience text NOT NULL DEFAULT '',
     via         text NOT NULL CHECK (via IN ('dynamic', 'admin')),
     created_at  timestamptz NOT NULL DEFAULT now(),
     UNIQUE (issuer, client_id)

@@ -32,10 +32,11 @@ func adminLTIAdd(ctx context.Context, args []string, getenv func(string) string,
 	fs.StringVar(&p.AuthURL, "auth-url", "", "the platform's OIDC authorization `URL`")
 	fs.StringVar(&p.TokenURL, "token-url", "", "the platform's OAuth 2 token `URL`")
 	fs.StringVar(&p.JWKSURL, "jwks-url", "", "the platform's public keyset (JWKS) `URL`")
+	fs.StringVar(&p.TokenAudience, "token-audience", "", "the `AUD` the token URL expects in client assertions when the platform names one (Brightspace: its OAuth2 Audience); default the token URL")
 	fs.Var(&deployments, "deployment", "a deployment `ID` that may launch Twelve (repeat for several)")
 	fs.StringVar(&p.Name, "name", "", "a `NAME` for the platform, shown to admins")
 	fs.Usage = func() {
-		fmt.Fprintln(stdout, "usage: twelve admin lti-add --issuer URL --client-id ID --auth-url URL --token-url URL --jwks-url URL --deployment ID [--deployment ID]… [--name NAME]")
+		fmt.Fprintln(stdout, "usage: twelve admin lti-add --issuer URL --client-id ID --auth-url URL --token-url URL --jwks-url URL --deployment ID [--deployment ID]… [--name NAME] [--token-audience AUD]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

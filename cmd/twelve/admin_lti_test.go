@@ -39,7 +39,8 @@ func TestAdminLTIAddListRemove(t *testing.T) {
 	}
 	add := []string{"lti-add", "--issuer", "https://lms.example.edu", "--client-id", "abc123",
 		"--auth-url", "https://lms.example.edu/auth", "--token-url", "https://lms.example.edu/token",
-		"--jwks-url", "https://lms.example.edu/jwks", "--deployment", "1", "--deployment", "2", "--name", "Campus LMS"}
+		"--jwks-url", "https://lms.example.edu/jwks", "--deployment", "1", "--deployment", "2", "--name", "Campus LMS",
+		"--token-audience", "https://api.lms.example.edu/auth/token"}
 	out, err := run(add...)
 	if err != nil {
 		t.Fatalf("lti-add: %v\n%s", err, out)
@@ -48,7 +49,8 @@ func TestAdminLTIAddListRemove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "Campus LMS" || p.Via != store.LTIViaAdmin || strings.Join(p.Deployments, ",") != "1,2" || p.JWKSURL != "https://lms.example.edu/jwks" {
+	if p.Name != "Campus LMS" || p.Via != store.LTIViaAdmin || strings.Join(p.Deployments, ",") != "1,2" || p.JWKSURL != "https://lms.example.edu/jwks" ||
+		p.TokenAudience != "https://api.lms.example.edu/auth/token" {
 		t.Errorf("stored %+v", p)
 	}
 	for _, want := range []string{
