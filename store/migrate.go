@@ -36,7 +36,7 @@ type MigrationResult struct {
 
 // riverMigrationLockID serialises concurrent runs of River's migrations,
 // as migrationLockID does Twelve's own.
-const riverMigrationLockID = 4_212_121_213
+const riverMigrationLockID = 4_212_121_214
 
 // Migrate applies every pending migration under a session advisory lock,
 // then River's (the job queue's tables, see LTI grade delivery), and
