@@ -131,3 +131,27 @@ func mustSmallKey(t *testing.T) *rsa.PrivateKey {
 	}
 	return k
 }
+
+func TestParseKeysEscapedAndRepeated(t *testing.T) {
+	k := mustKey(t)
+	one := pemPKCS1(k)
+	escaped := strings.ReplaceAll(one, "\n", `\n`)
+	ks, err := ParseKeys(escaped + escaped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ks.KeyIDs(); len(got) != 1 || got[0] != kidOf(t, k) {
+		t.Errorf("KeyIDs() = %v, want the one key once", got)
+	}
+	enc, err := EncodeKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ParseKeys(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.KeyID() != ks.KeyID() {
+		t.Errorf("EncodeKey → ParseKeys kid %q, want %q", again.KeyID(), ks.KeyID())
+	}
+}
