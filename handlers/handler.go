@@ -18,8 +18,10 @@ import (
 	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/framing"
 	"github.com/twelve-course/twelve/internal/seal"
 	"github.com/twelve-course/twelve/live"
+	"github.com/twelve-course/twelve/lti"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/signout"
 	"github.com/twelve-course/twelve/static"
@@ -53,6 +55,16 @@ type Deps struct {
 	// nil makes one over Store, loaded once and then only reloaded by
 	// this process's own changes (tests).
 	Classes *classes.Directory
+	// Frames is the process's list of the sites that may frame Twelve
+	// (LTI platforms), kept current by its Run; nil makes one over Store,
+	// loaded once (tests).
+	Frames *framing.List
+	// LTIKeys returns the tool's signing keys (LTI_PRIVATE_KEY, else the
+	// key kept in the database); nil turns /lti/jwks off.
+	LTIKeys func(context.Context) (*lti.KeySet, error)
+	// LTIClient makes the calls to LTI platforms (their keys); nil means a
+	// client with a 10 s timeout.
+	LTIClient *http.Client
 }
 
 // check reports the dependencies New cannot do without.
@@ -92,6 +104,8 @@ type Handler struct {
 	limits   limits        // request budgets per client address
 	classes  *classes.Directory
 	feeds    *calendar.FeedTokens // calendar feed links
+	frames   *framing.List        // who may frame the pages (CSP frame-ancestors)
+	lti      ltiTool              // LTI launches
 }
 
 // newHandler holds d for the routes.
@@ -124,6 +138,16 @@ func newHandler(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Frames == nil {
+		d.Frames = framing.New(framing.FromStore(d.Store), contentPolicy, d.Logger)
+		if err := d.Frames.Load(context.Background()); err != nil {
+			d.Logger.Warn("LTI origins not loaded; no site may frame the pages", "error", err.Error())
+		}
+	}
+	ltiTool, err := newLTITool(d.Config.SecretKeys, d.LTIKeys, d.LTIClient)
+	if err != nil {
+		return nil, err
+	}
 	pending, err := newPendingCodec(d.Config.SecretKeys)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: pending submission keys: %w", err)
@@ -148,6 +172,8 @@ func newHandler(d Deps) (*Handler, error) {
 		limits:   newLimits(d.Clock),
 		classes:  d.Classes,
 		feeds:    feeds,
+		frames:   d.Frames,
+		lti:      ltiTool,
 	}
 	if h.signouts == nil {
 		h.signouts = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})

@@ -82,7 +82,17 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/saml/slo", h.finishSAMLSignOut)
 	e.POST("/saml/slo", h.finishSAMLSignOut)
 
-	// Registration and LTI 1.3 (to come) take h.limits.register.
+	// LTI 1.3 launches (handlers/ltilaunch*.go): the LMS's login
+	// initiation and its id_token post come from the LMS's pages, so they
+	// are exempt from the cross-origin check (crossSitePOSTs) and carry
+	// their own proof; the landing checks the identity cookie arrived
+	register := h.limited(h.limits.register, "LTI launches", "Launch Twelve from your LMS again.")
+	e.GET("/lti/login", h.startLTILogin, register)
+	e.POST("/lti/login", h.startLTILogin, register)
+	e.POST("/lti/launch", h.launchLTI, register)
+	e.GET("/lti/landed", h.showLTILanded)
+	e.GET("/lti/continue", h.continueLTI, register)
+	e.GET("/lti/jwks", h.serveJWKS)
 
 	// Operations
 	e.GET("/healthz", h.healthz)
