@@ -347,3 +347,15 @@ func (s *Store) LTIClass(ctx context.Context, classID int64) (bool, error) {
 	}
 	return ok, nil
 }
+
+const workerRunningSQL = `SELECT EXISTS (SELECT 1 FROM processes WHERE kind = 'worker' AND last_seen > now() - make_interval(secs => $1))`
+
+// WorkerRunning reports whether a worker process (kind "worker") beat
+// within window: without one, queued jobs wait.
+func (s *Store) WorkerRunning(ctx context.Context, window time.Duration) (bool, error) {
+	var ok bool
+	if err := s.pool.QueryRow(ctx, workerRunningSQL, window.Seconds()).Scan(&ok); err != nil {
+		return false, opError("worker running", err)
+	}
+	return ok, nil
+}
