@@ -70,7 +70,7 @@ func NewClient(pool *pgxpool.Pool, w *Worker, o ClientOptions) (*river.Client[pg
 		JobTimeout:           w.opts.Timeout,
 		RescueStuckJobsAfter: max(o.RescueAfter, w.opts.Timeout),
 		FetchPollInterval:    o.FetchPoll,
-		FetchCooldown:        min(100*time.Millisecond, o.FetchPoll),
+		FetchCooldown:        min(20*time.Millisecond, o.FetchPoll),
 		Logger:               logger,
 	})
 }

@@ -64,7 +64,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 			logger.Error("lti keys unavailable", "error", err.Error())
 		}
 		return ks
-	}, &http.Client{Timeout: 10 * time.Second})
+	}, platformClient(*workers))
 	w := grades.NewWorker(st, services, grades.Options{
 		Titles: lessonTitles(course), Logger: logger, Timeout: *jobTimeout, MinRetry: *minRetry, MaxRetry: *maxRetry,
 	})
@@ -133,4 +133,13 @@ func lessonTitles(course *content.Course) func(string) string {
 		}
 		return ""
 	}
+}
+
+// platformClient is the HTTP client of calls to LMSs: a 10 s timeout, and
+// an idle connection kept per job running at once, so that a busy worker
+// reuses its connections to an LMS instead of opening one per score.
+func platformClient(workers int) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = max(workers, 2)
+	return &http.Client{Timeout: 10 * time.Second, Transport: t}
 }
