@@ -42,7 +42,7 @@ func (h *Handler) finishLTILaunch(c *echo.Context, sp store.LTIPlatform, flow lt
 		in.MembershipsURL = n.ContextMembershipsURL
 	}
 	res, err := h.store.RecordLTILaunch(ctx, in)
-	if errors.Is(err, store.ErrInvalid) {
+	if errors.Is(err, store.ErrInvalid) { // a text PostgreSQL cannot hold (NUL), a role…
 		return ltiRefusal(http.StatusBadRequest, "the launch's user or course could not be recorded as the LMS described them.")
 	}
 	if err != nil {
