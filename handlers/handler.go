@@ -20,6 +20,7 @@ import (
 	"github.com/twelve-course/twelve/content"
 	"github.com/twelve-course/twelve/internal/seal"
 	"github.com/twelve-course/twelve/live"
+	"github.com/twelve-course/twelve/lti"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/signout"
 	"github.com/twelve-course/twelve/static"
@@ -53,6 +54,11 @@ type Deps struct {
 	// nil makes one over Store, loaded once and then only reloaded by
 	// this process's own changes (tests).
 	Classes *classes.Directory
+	// LTIKeys returns the tool's signing keys (LTI_PRIVATE_KEY, or the
+	// key kept in the database); nil means LTI is off.
+	LTIKeys func(context.Context) (*lti.KeySet, error)
+	// LTIClient calls LMS platforms; nil means a client with a 10 s timeout.
+	LTIClient *http.Client
 }
 
 // check reports the dependencies New cannot do without.
@@ -92,6 +98,9 @@ type Handler struct {
 	limits   limits        // request budgets per client address
 	classes  *classes.Directory
 	feeds    *calendar.FeedTokens // calendar feed links
+	ltiKeys  func(context.Context) (*lti.KeySet, error)
+	ltiCalls *lti.Services                // platform services and Dynamic Registration
+	deepLink *seal.Codec[deepLinkRequest] // deep-linking requests handed from the launch
 }
 
 // newHandler holds d for the routes.
@@ -124,6 +133,10 @@ func newHandler(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	deepLink, err := newDeepLinkCodec(d.Config.SecretKeys)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: deep linking keys: %w", err)
+	}
 	pending, err := newPendingCodec(d.Config.SecretKeys)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: pending submission keys: %w", err)
@@ -148,7 +161,10 @@ func newHandler(d Deps) (*Handler, error) {
 		limits:   newLimits(d.Clock),
 		classes:  d.Classes,
 		feeds:    feeds,
+		ltiKeys:  d.LTIKeys,
+		deepLink: deepLink,
 	}
+	h.ltiCalls = lti.NewServices(h.currentLTIKeys, d.LTIClient)
 	if h.signouts == nil {
 		h.signouts = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
 	}

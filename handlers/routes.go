@@ -56,6 +56,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/instructor/classes/:slug/roster", h.uploadRoster, manage)
 	e.GET("/instructor/classes/:slug/quizzes", h.showQuizSettings, manage)
 	e.POST("/instructor/classes/:slug/quizzes", h.saveQuizSettings, manage)
+	e.POST("/instructor/classes/:slug/lms/roster", h.syncLTIRoster, manage)
 	e.GET("/instructor/classes/:slug/accommodations", h.showAccommodations, read)
 	e.POST("/instructor/classes/:slug/accommodations", h.saveAccommodation, read)
 	e.POST("/instructor/classes/:slug/accommodations/delete", h.deleteAccommodation, read)
@@ -82,7 +83,13 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/saml/slo", h.finishSAMLSignOut)
 	e.POST("/saml/slo", h.finishSAMLSignOut)
 
-	// Registration and LTI 1.3 (to come) take h.limits.register.
+	// Registration and LTI 1.3 take h.limits.register. Dynamic
+	// Registration is opened by an LMS for its administrator; the lesson
+	// picker by a verified deep-linking launch, which hands it its request.
+	register := h.limited(h.limits.register, "LMS registrations", "")
+	e.GET("/lti/register", h.registerTool, register)
+	e.GET("/lti/deep-link", h.showDeepLink, h.requireSignIn)
+	e.POST("/lti/deep-link", h.sendDeepLinks, h.requireSignIn)
 
 	// Operations
 	e.GET("/healthz", h.healthz)
