@@ -14,9 +14,10 @@ BUILDFLAGS := -buildvcs=auto -trimpath
 build: generate
 	$(GO) build $(BUILDFLAGS) -o bin/twelve ./cmd/twelve
 
-## devtools: bin/devidp, the development OpenID provider (not part of the app)
+## devtools: bin/devidp and bin/ltiplatform, the development OpenID provider and LTI platform (not part of the app)
 devtools:
 	$(GO) build -o bin/devidp ./internal/cmd/devidp
+	$(GO) build -o bin/ltiplatform ./internal/cmd/ltiplatform
 
 ## generate: templ views (generated files are committed)
 generate:

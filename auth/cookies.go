@@ -66,6 +66,10 @@ type Identity struct {
 	// read: at sign-in, and again on every instructor page, which reissues
 	// the cookie when it changed. Other pages use it for the header only.
 	Granted bool `json:"gr,omitempty"`
+	// Embedded is whether the sign-in came from an LTI launch inside an
+	// LMS page: its cookie (renewals included) is then sent SameSite=None;
+	// Secure; Partitioned, so that it works in the LMS's iframe.
+	Embedded bool `json:"emb,omitempty"`
 	// SignedInAt is when the person signed in with the provider; renewals
 	// keep it. The absolute lifetime and "sign out everywhere" count from it.
 	SignedInAt time.Time `json:"sat"`

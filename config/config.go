@@ -4,6 +4,7 @@
 package config
 
 import (
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,11 @@ type Config struct {
 
 	OIDC OIDC
 	SAML SAML
+
+	// LTIKeys are the LTI tool's signing keys from LTI_PRIVATE_KEY, in
+	// order: the first signs, all are published. Nil when unset: the tool
+	// then uses a key it generates once and keeps in the database.
+	LTIKeys []*rsa.PrivateKey
 
 	InstructorEmails []string
 	InstructorGroup  string
@@ -124,6 +130,7 @@ var Settings = []Setting{
 	{Name: "SAML_GROUPS_ATTRIBUTE", Default: DefaultSAMLGroupsAttributes, Description: "SAML attribute names holding the user's groups, comma-separated; the values of all count."},
 	{Name: "SAML_USER_ID_ATTRIBUTE", Description: "SAML attribute holding a lasting user ID (e.g. eduPersonPrincipalName); the NameID when unset."},
 	{Name: "SAML_ALLOW_IDP_INITIATED", Default: "false", Description: "true accepts sign-ins started at the identity provider (unsolicited responses)."},
+	{Name: "LTI_PRIVATE_KEY", Secret: true, Description: "PEM RSA private keys (2048 bits or more) the LTI tool signs with, the first signs, all are published at /lti/jwks; one generated once and kept in the database when unset."},
 	{Name: "INSTRUCTOR_EMAILS", Description: "Comma-separated emails of instructors."},
 	{Name: "INSTRUCTOR_GROUP", Description: "Members of this group are instructors."},
 	{Name: "SESSION_IDLE_TIMEOUT", Default: "30m", Description: "Sign out whoever made no request for this long (1m to SESSION_MAX_LIFETIME)."},
@@ -233,6 +240,8 @@ func Load(getenv func(string) string) (Config, error) {
 		// site could be replayed here under that site's host name.
 		fail("BASE_URL must be set when SAML sign-in is on: this site's SAML entity id and audience are made from it")
 	}
+
+	c.LTIKeys = loadLTIKeys(get, fail)
 
 	c.InstructorEmails = splitList(get("INSTRUCTOR_EMAILS"))
 	for i, e := range c.InstructorEmails {

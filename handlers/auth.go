@@ -171,7 +171,7 @@ func (h *Handler) signOut(c *echo.Context) error {
 		hint, _ = h.cookies.DecodeHint(ck.Value)
 	}
 	samlSession, samlSignedIn := h.samlSessionOf(c)
-	h.clearCookie(c, auth.IdentityCookie, "/")
+	h.clearIdentityCookie(c)
 	h.clearCookie(c, auth.HintCookie, auth.HintPath)
 	h.clearCookie(c, auth.SAMLHintCookie, auth.HintPath)
 	if id != nil {

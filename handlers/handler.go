@@ -18,6 +18,7 @@ import (
 	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/framing"
 	"github.com/twelve-course/twelve/internal/seal"
 	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/lti"
@@ -54,10 +55,15 @@ type Deps struct {
 	// nil makes one over Store, loaded once and then only reloaded by
 	// this process's own changes (tests).
 	Classes *classes.Directory
-	// LTIKeys returns the tool's signing keys (LTI_PRIVATE_KEY, or the
-	// key kept in the database); nil means LTI is off.
+	// Frames is the process's list of the sites that may frame Twelve
+	// (LTI platforms), kept current by its Run; nil makes one over Store,
+	// loaded once (tests).
+	Frames *framing.List
+	// LTIKeys returns the tool's signing keys (LTI_PRIVATE_KEY, else the
+	// key kept in the database); nil turns /lti/jwks off.
 	LTIKeys func(context.Context) (*lti.KeySet, error)
-	// LTIClient calls LMS platforms; nil means a client with a 10 s timeout.
+	// LTIClient makes the calls to LTI platforms (their keys); nil means a
+	// client with a 10 s timeout.
 	LTIClient *http.Client
 }
 
@@ -98,9 +104,9 @@ type Handler struct {
 	limits   limits        // request budgets per client address
 	classes  *classes.Directory
 	feeds    *calendar.FeedTokens // calendar feed links
-	ltiKeys  func(context.Context) (*lti.KeySet, error)
-	ltiCalls *lti.Services                // platform services and Dynamic Registration
-	deepLink *seal.Codec[deepLinkRequest] // deep-linking requests handed from the launch
+	frames   *framing.List        // who may frame the pages (CSP frame-ancestors)
+	lti      ltiTool              // LTI launches
+	ltiCalls *lti.Services        // platform services and Dynamic Registration
 }
 
 // newHandler holds d for the routes.
@@ -133,9 +139,15 @@ func newHandler(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	deepLink, err := newDeepLinkCodec(d.Config.SecretKeys)
+	if d.Frames == nil {
+		d.Frames = framing.New(framing.FromStore(d.Store), contentPolicy, d.Logger)
+		if err := d.Frames.Load(context.Background()); err != nil {
+			d.Logger.Warn("LTI origins not loaded; no site may frame the pages", "error", err.Error())
+		}
+	}
+	ltiTool, err := newLTITool(d.Config.SecretKeys, d.LTIKeys, d.LTIClient)
 	if err != nil {
-		return nil, fmt.Errorf("handlers: deep linking keys: %w", err)
+		return nil, err
 	}
 	pending, err := newPendingCodec(d.Config.SecretKeys)
 	if err != nil {
@@ -161,8 +173,8 @@ func newHandler(d Deps) (*Handler, error) {
 		limits:   newLimits(d.Clock),
 		classes:  d.Classes,
 		feeds:    feeds,
-		ltiKeys:  d.LTIKeys,
-		deepLink: deepLink,
+		frames:   d.Frames,
+		lti:      ltiTool,
 	}
 	h.ltiCalls = lti.NewServices(h.currentLTIKeys, d.LTIClient)
 	if h.signouts == nil {

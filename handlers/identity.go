@@ -50,7 +50,7 @@ func (h *Handler) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		id, why, err := h.checkIdentity(c, ck.Value, now)
 		if err != nil {
 			h.logger.InfoContext(c.Request().Context(), "identity cookie refused", "error", err.Error(), "user_id", id.UserID)
-			h.clearCookie(c, auth.IdentityCookie, "/")
+			h.clearIdentityCookie(c)
 			if why != "" {
 				c.Set(signedOutKey, why)
 			}
@@ -202,15 +202,26 @@ const identityCookieGrace = 24 * time.Hour
 
 // setIdentityCookie sends the identity cookie for id. The server refuses
 // it after the idle timeout or at id.Expires; the browser keeps it a
-// little longer (identityCookieGrace).
+// little longer (identityCookieGrace). An LTI sign-in's cookie is an
+// embedded one (see setCookieFor), and so are its renewals.
 func (h *Handler) setIdentityCookie(c *echo.Context, id auth.Identity) error {
 	value, err := h.cookies.EncodeIdentity(id)
 	if err != nil {
 		return err
 	}
 	ttl := min(time.Until(id.Expires)+identityCookieGrace, auth.IdentityTTL)
-	h.setCookie(c, auth.IdentityCookie, value, "/", ttl)
+	h.setCookieFor(c, auth.IdentityCookie, value, "/", ttl, id.Embedded)
 	return nil
+}
+
+// clearIdentityCookie tells the browser to forget the identity cookie in
+// both its forms: a partitioned cookie is a cookie of its own, which only
+// a Set-Cookie that says Partitioned clears.
+func (h *Handler) clearIdentityCookie(c *echo.Context) {
+	h.clearCookie(c, auth.IdentityCookie, "/")
+	if crossSiteCapable(c) {
+		h.clearCookieFor(c, auth.IdentityCookie, "/", true)
+	}
 }
 
 // cookie returns the cookie called name (scoped to path) that came with
@@ -224,18 +235,53 @@ func (h *Handler) cookie(c *echo.Context, name, path string) (*http.Cookie, erro
 // __Host- or __Secure- name whenever the request came over https
 // (directly or through the router).
 func (h *Handler) setCookie(c *echo.Context, name, value, path string, ttl time.Duration) {
-	secure := c.Scheme() == "https"
-	c.SetCookie(&http.Cookie{
-		Name: auth.WireName(name, path, secure), Value: value, Path: path, MaxAge: max(int(ttl/time.Second), 1),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure,
-	})
+	h.setCookieFor(c, name, value, path, ttl, false)
 }
 
 // clearCookie tells the browser to forget a cookie set by setCookie.
 func (h *Handler) clearCookie(c *echo.Context, name, path string) {
-	secure := c.Scheme() == "https"
-	c.SetCookie(&http.Cookie{
-		Name: auth.WireName(name, path, secure), Value: "", Path: path, MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure,
-	})
+	h.clearCookieFor(c, name, path, false)
+}
+
+// setCookieFor sends a cookie, first-party (as setCookie) or, when
+// embedded, one that also works inside another site's iframe (an LMS page
+// launching Twelve by LTI): SameSite=None, so the browser sends it on the
+// LMS's cross-site form posts and in the frame; Partitioned (CHIPS), so
+// browsers that block third-party cookies (Chrome's tracking protection,
+// Firefox's Total Cookie Protection) still keep it, in a jar of its own
+// for that LMS; and Secure, which both require. Secure is possible over
+// https and on a loopback host (browsers treat http://localhost and
+// 127.0.0.1 as secure contexts). Elsewhere over plain http an embedded
+// cookie falls back to SameSite=Lax, which works outside a frame only.
+func (h *Handler) setCookieFor(c *echo.Context, name, value, path string, ttl time.Duration, embedded bool) {
+	ck := cookieAttrs(c, name, path, embedded)
+	ck.Value, ck.MaxAge = value, max(int(ttl/time.Second), 1)
+	c.SetCookie(ck)
+}
+
+// clearCookieFor tells the browser to forget a cookie set by setCookieFor
+// with the same embedded.
+func (h *Handler) clearCookieFor(c *echo.Context, name, path string, embedded bool) {
+	ck := cookieAttrs(c, name, path, embedded)
+	ck.MaxAge = -1
+	c.SetCookie(ck)
+}
+
+// cookieAttrs is a cookie's name and attributes, without value or age.
+func cookieAttrs(c *echo.Context, name, path string, embedded bool) *http.Cookie {
+	https := c.Scheme() == "https"
+	ck := &http.Cookie{
+		Name: auth.WireName(name, path, https), Path: path,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: https,
+	}
+	if embedded && crossSiteCapable(c) {
+		ck.SameSite, ck.Secure, ck.Partitioned = http.SameSiteNoneMode, true, true
+	}
+	return ck
+}
+
+// crossSiteCapable reports whether this request's browser can keep a
+// Secure cookie from this site: over https, or on a loopback host.
+func crossSiteCapable(c *echo.Context) bool {
+	return c.Scheme() == "https" || isLoopback(hostName(c.Request().Host))
 }

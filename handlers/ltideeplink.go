@@ -3,116 +3,73 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
 	"github.com/labstack/echo/v5"
 
-	"github.com/twelve-course/twelve/internal/seal"
 	"github.com/twelve-course/twelve/lti"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
 )
 
 // Deep Linking (/lti/deep-link): a verified LtiDeepLinkingRequest launch
-// hands its settings here, sealed (deepLinkURL); an instructor or TA of
+// hands its settings here, sealed (ltiDeepLink); an instructor or TA of
 // the LMS course picks lessons, each with or without its quiz, and the
 // page answers with the signed LtiDeepLinkingResponse, posted to the LMS.
 
 const (
-	deepLinkParam    = "request"
-	deepLinkLifetime = time.Hour // time to choose, from the launch
-	deepLinkMaxBytes = 8192
+	// deepLinkParam carries the sealed request: in the launch's redirect
+	// and in the form, which posts it back.
+	deepLinkParam = "dl"
 	// quizTag marks the LMS gradebook columns of Twelve's quizzes.
 	quizTag = "twelve-quiz"
 	// quizScoreMaximum is the points a quiz is out of in the LMS.
 	quizScoreMaximum = 100
 )
 
-// deepLinkRequest is what a verified deep-linking launch tells this page.
-type deepLinkRequest struct {
-	PlatformID   int64                   `json:"p"`
-	DeploymentID string                  `json:"d"`
-	UserID       int64                   `json:"u"`
-	Role         string                  `json:"r"` // the LMS's role: store.RoleInstructor, RoleTA, RoleStudent or ""
-	Settings     lti.DeepLinkingSettings `json:"s"`
-	Expires      time.Time               `json:"e"`
-}
+var errDeepLinkStudent = &Error{Status: http.StatusForbidden, Heading: "Only instructors can add lessons",
+	Message: "The LMS says you are not an instructor or teaching assistant of this course, so you cannot add Twelve lessons to it. Nothing was sent to the LMS."}
 
-func newDeepLinkCodec(secrets [][]byte) (*seal.Codec[deepLinkRequest], error) {
-	return seal.New[deepLinkRequest](secrets, seal.Spec{
-		Purpose: "lti deep linking", Name: deepLinkParam, MaxAge: deepLinkLifetime, MaxLength: deepLinkMaxBytes,
-	})
-}
-
-// deepLinkURL is where the launch sends a verified deep-linking request
-// l from platform platformID, made by Twelve user userID: the page that
-// lets them choose lessons.
-func (h *Handler) deepLinkURL(l *lti.Launch, platformID, userID int64, now time.Time) (string, error) {
-	if l.DeepLinking == nil {
-		return "", errors.New("handlers: deep link: the launch has no deep linking settings")
-	}
-	sealed, err := h.deepLink.Encode(deepLinkRequest{
-		PlatformID: platformID, DeploymentID: l.DeploymentID, UserID: userID,
-		Role: lti.ClassRole(l.Roles), Settings: *l.DeepLinking, Expires: now.Add(deepLinkLifetime),
-	})
+// deepLinkRequest opens the sealed request the page was given by a
+// verified deep-linking launch (ltiDeepLink: it is the proof, so the
+// page needs no identity cookie) and checks it: the launch's user must
+// teach or assist in the LMS course, and the LMS must take links.
+func (h *Handler) deepLinkRequest(c *echo.Context, sealed string) (ltiDeepLink, store.LTIPlatform, error) {
+	d, err := h.openDeepLink(sealed)
 	if err != nil {
-		return "", err
+		return d, store.LTIPlatform{}, err
 	}
-	return "/lti/deep-link?" + url.Values{deepLinkParam: {sealed}}.Encode(), nil
-}
-
-var (
-	errDeepLinkRefused = &Error{Status: http.StatusBadRequest, Heading: "This lesson picker has expired",
-		Message: "Lessons are chosen within an hour of opening “Add Twelve lessons” in the LMS. Open it again from the LMS; nothing was changed."}
-	errDeepLinkOthers = &Error{Status: http.StatusForbidden, Heading: "This lesson picker was opened by someone else",
-		Message: "Open “Add Twelve lessons” from the LMS yourself; nothing was changed."}
-	errDeepLinkStudent = &Error{Status: http.StatusForbidden, Heading: "Only instructors can add lessons",
-		Message: "The LMS says you are not an instructor or teaching assistant of this course, so you cannot add Twelve lessons to it. Nothing was sent to the LMS."}
-)
-
-// openDeepLink opens the sealed request the page was given, for the
-// signed-in person it was made for, who must teach or assist in the LMS
-// course.
-func (h *Handler) openDeepLink(c *echo.Context, sealed string) (deepLinkRequest, store.LTIPlatform, error) {
-	r, err := h.deepLink.Decode(sealed)
-	if err != nil || time.Now().After(r.Expires) {
-		return r, store.LTIPlatform{}, errDeepLinkRefused
+	if !d.Staff() {
+		return d, store.LTIPlatform{}, errDeepLinkStudent
 	}
-	if r.UserID != identityOf(c).UserID {
-		return r, store.LTIPlatform{}, errDeepLinkOthers
-	}
-	if r.Role != store.RoleInstructor && r.Role != store.RoleTA {
-		return r, store.LTIPlatform{}, errDeepLinkStudent
-	}
-	if !r.Settings.Accepts(lti.ContentItemLTIResourceLink) {
-		return r, store.LTIPlatform{}, &Error{Status: http.StatusBadRequest, Heading: "This LMS asked for something Twelve does not offer",
+	if !d.Settings.Accepts(lti.ContentItemLTIResourceLink) {
+		return d, store.LTIPlatform{}, &Error{Status: http.StatusBadRequest, Heading: "This LMS asked for something Twelve does not offer",
 			Message: "Twelve adds lessons as LTI links, and the LMS did not ask for links here. Use “Add Twelve lessons” where the LMS adds links or assignments; nothing was sent."}
 	}
-	if lti.CheckURL(r.Settings.ReturnURL) != nil {
-		return r, store.LTIPlatform{}, &Error{Status: http.StatusBadRequest, Heading: "The LMS's return address cannot be used",
+	if lti.CheckURL(d.Settings.ReturnURL) != nil {
+		return d, store.LTIPlatform{}, &Error{Status: http.StatusBadRequest, Heading: "The LMS's return address cannot be used",
 			Message: "The LMS asked for the lessons to be sent to an address that is not https, so nothing was sent. Tell the LMS's administrator."}
 	}
-	p, err := h.store.LTIPlatformByID(c.Request().Context(), r.PlatformID)
+	p, err := h.store.LTIPlatformByID(c.Request().Context(), d.PlatformID)
 	if errors.Is(err, store.ErrNotFound) {
-		return r, p, &Error{Status: http.StatusNotFound, Heading: "This LMS is not registered with Twelve",
-			Message: "The LMS was removed from Twelve after this lesson picker was opened; nothing was sent."}
+		return d, p, &Error{Status: http.StatusNotFound, Heading: "This LMS is not registered with Twelve",
+			Message: "The LMS was removed from Twelve after this page was opened; nothing was sent."}
 	}
-	return r, p, err
+	return d, p, err
 }
 
 // showDeepLink is the lesson picker.
 func (h *Handler) showDeepLink(c *echo.Context) error {
 	sealed := c.QueryParam(deepLinkParam)
-	r, p, err := h.openDeepLink(c, sealed)
+	r, p, err := h.deepLinkRequest(c, sealed)
 	if err != nil {
 		return err
 	}
 	return h.renderDeepLink(c, http.StatusOK, sealed, r, p, nil, nil, "")
 }
 
-func (h *Handler) renderDeepLink(c *echo.Context, status int, sealed string, r deepLinkRequest, p store.LTIPlatform, chosen, noQuiz []string, problem string) error {
+func (h *Handler) renderDeepLink(c *echo.Context, status int, sealed string, r ltiDeepLink, p store.LTIPlatform, chosen, noQuiz []string, problem string) error {
 	v := views.DeepLinkView{Request: sealed, Platform: platformName(p), One: !r.Settings.AcceptMultiple, Error: problem}
 	for _, l := range h.views.course.Lessons() {
 		v.Lessons = append(v.Lessons, views.DeepLinkLesson{
@@ -129,7 +86,7 @@ func (h *Handler) renderDeepLink(c *echo.Context, status int, sealed string, r d
 // its gradebook column; choosing nothing shows the form again.
 func (h *Handler) sendDeepLinks(c *echo.Context) error {
 	sealed := c.FormValue(deepLinkParam)
-	r, p, err := h.openDeepLink(c, sealed)
+	r, p, err := h.deepLinkRequest(c, sealed)
 	if err != nil {
 		return err
 	}
@@ -154,7 +111,10 @@ func (h *Handler) sendDeepLinks(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	keys, err := h.ltiKeys(c.Request().Context())
+	if h.lti.keys == nil {
+		return errLTIOff
+	}
+	keys, err := h.lti.keys(c.Request().Context())
 	if err != nil {
 		return err
 	}

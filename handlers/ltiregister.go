@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/twelve-course/twelve/framing"
 	"github.com/twelve-course/twelve/lti"
 	"github.com/twelve-course/twelve/store"
 	"github.com/twelve-course/twelve/views"
@@ -24,12 +25,8 @@ import (
 // platform. Anyone who runs a platform can do this for their own issuer;
 // docs/lti.md ("Who may register") says what that allows and what not.
 
-var (
-	errLTIOff = &Error{Status: http.StatusNotFound, Heading: "LTI is not set up here",
-		Message: "This Twelve has no LTI signing key, so no LMS can be registered or launch it. Its administrator can set LTI_PRIVATE_KEY, or let Twelve keep a key in its database."}
-	errRegistrationReused = &Error{Status: http.StatusConflict, Heading: "This registration was used already",
-		Message: "Each registration token works once, and this one has been used. Start the registration again in the LMS, which gives a new token; nothing was changed."}
-)
+var errRegistrationReused = &Error{Status: http.StatusConflict, Heading: "This registration was used already",
+	Message: "Each registration token works once, and this one has been used. Start the registration again in the LMS, which gives a new token; nothing was changed."}
 
 // registerTool answers Dynamic Registration's initiation request: 400 for
 // a missing or unusable parameter, 409 for a token seen before, 502 with
@@ -47,7 +44,7 @@ func (h *Handler) registerTool(c *echo.Context) error {
 	if err := h.checkLoopbackPlatform(c, configURL); err != nil {
 		return err
 	}
-	if h.ltiKeys == nil {
+	if h.lti.keys == nil {
 		return errLTIOff
 	}
 	ctx := c.Request().Context()
@@ -190,17 +187,17 @@ func platformReason(err error) string {
 // among the origins that may frame Twelve). The page has nothing to
 // click, so framing it cannot trick anyone into an action.
 func (h *Handler) allowRegistrationFrame(c *echo.Context, configURL string) {
-	if lti.CheckURL(configURL) != nil {
+	u, err := url.Parse(configURL)
+	if err != nil || lti.CheckURL(configURL) != nil {
 		return
 	}
-	u, err := url.Parse(configURL)
-	if err != nil {
+	o, ok := framing.Origin(u.Scheme + "://" + u.Host)
+	if !ok {
 		return
 	}
 	hdr := c.Response().Header()
 	hdr.Del("X-Frame-Options")
-	hdr.Set("Content-Security-Policy", strings.Replace(hdr.Get("Content-Security-Policy"),
-		"frame-ancestors 'none'", "frame-ancestors 'self' "+u.Scheme+"://"+u.Host, 1))
+	hdr.Set("Content-Security-Policy", contentPolicy+"; frame-ancestors 'self' "+o)
 }
 
 // platformName is how a page names a platform: its name, else its
@@ -215,21 +212,13 @@ func platformName(p store.LTIPlatform) string {
 	return p.Issuer
 }
 
-// toLTIPlatform is the store's platform as package lti takes it.
-func toLTIPlatform(p store.LTIPlatform) lti.Platform {
-	return lti.Platform{
-		ID: p.ID, Issuer: p.Issuer, ClientID: p.ClientID, Name: p.Name,
-		AuthURL: p.AuthURL, TokenURL: p.TokenURL, JWKSURL: p.JWKSURL, Deployments: p.Deployments,
-	}
-}
-
 // currentLTIKeys are the tool's keys for package lti's services, nil
 // when they cannot be had (the services then fail with a clear error).
 func (h *Handler) currentLTIKeys() *lti.KeySet {
-	if h.ltiKeys == nil {
+	if h.lti.keys == nil {
 		return nil
 	}
-	k, err := h.ltiKeys(context.Background())
+	k, err := h.lti.keys(context.Background())
 	if err != nil {
 		h.logger.Error("lti keys unavailable", "error", err.Error())
 		return nil

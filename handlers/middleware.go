@@ -109,12 +109,20 @@ func clientWentAway(ctx context.Context, c *echo.Context, err error) bool {
 
 // securityHeaders sets the headers every answer carries. The pages have no
 // inline scripts, so the CSP allows scripts from this site only, with no
-// per-request nonce to mint.
+// per-request nonce to mint. Who may frame the pages (frame-ancestors,
+// and X-Frame-Options while no LTI platform is registered) comes from the
+// process's framing list, whose values are shared like staticHeaders':
+// setting them allocates nothing.
 func (h *Handler) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		hdr := c.Response().Header()
 		for _, sh := range staticHeaders {
 			hdr[sh.key] = sh.value
+		}
+		framing := h.frames.Headers()
+		hdr["Content-Security-Policy"] = framing.CSP
+		if framing.FrameOptions != nil {
+			hdr["X-Frame-Options"] = framing.FrameOptions
 		}
 		if c.Scheme() == "https" {
 			hdr["Strict-Transport-Security"] = hstsValue
@@ -131,16 +139,18 @@ var staticHeaders = [...]struct {
 	value []string
 }{
 	{"X-Content-Type-Options", []string{"nosniff"}},
-	{"X-Frame-Options", []string{"DENY"}},
 	{"Referrer-Policy", []string{"strict-origin-when-cross-origin"}},
 	// Signed-out pages may be kept but must be revalidated; a signed-in
 	// request gets no-store instead (see setIdentity).
 	{"Cache-Control", []string{"private, no-cache"}},
-	// No form-action on purpose: Chrome applies it to the redirects that
-	// follow a form post, and signing out (POST /logout) redirects to the
-	// identity provider's end_session_endpoint.
-	{"Content-Security-Policy", []string{"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"}},
 }
+
+// contentPolicy is the Content-Security-Policy of every answer, but for
+// frame-ancestors, which the framing list adds. No form-action on
+// purpose: Chrome applies it to the redirects that follow a form post,
+// and signing out (POST /logout) redirects to the identity provider's
+// end_session_endpoint; an LTI launch's pages post to the LMS.
+const contentPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'"
 
 var hstsValue = []string{"max-age=31536000"}
 
@@ -159,8 +169,10 @@ var errCrossOrigin = &Error{Status: http.StatusForbidden, Heading: "This form ca
 // crossSitePOSTs are the routes an identity provider's page posts to from
 // another site. They carry their own proof: a SAML message signed by the
 // provider, answering a request recorded in this browser's short-lived
-// cookie (see handlers/saml.go).
-var crossSitePOSTs = [...]string{auth.SAMLACSPath, auth.SAMLSLOPath}
+// cookie (see handlers/saml.go), or an LTI launch's id_token signed by
+// the platform and bound to this browser's flow (handlers/ltilaunch.go;
+// an LTI login initiation changes nothing but that flow).
+var crossSitePOSTs = [...]string{auth.SAMLACSPath, auth.SAMLSLOPath, ltiLoginPath, ltiLaunchPath}
 
 // crossOrigin refuses a state-changing request that a browser sent from
 // another origin, as its Sec-Fetch-Site (or, failing that, Origin) header

@@ -83,13 +83,25 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/saml/slo", h.finishSAMLSignOut)
 	e.POST("/saml/slo", h.finishSAMLSignOut)
 
-	// Registration and LTI 1.3 take h.limits.register. Dynamic
-	// Registration is opened by an LMS for its administrator; the lesson
-	// picker by a verified deep-linking launch, which hands it its request.
-	register := h.limited(h.limits.register, "LMS registrations", "")
-	e.GET("/lti/register", h.registerTool, register)
-	e.GET("/lti/deep-link", h.showDeepLink, h.requireSignIn)
-	e.POST("/lti/deep-link", h.sendDeepLinks, h.requireSignIn)
+	// LTI 1.3 launches (handlers/ltilaunch*.go): the LMS's login
+	// initiation and its id_token post come from the LMS's pages, so they
+	// are exempt from the cross-origin check (crossSitePOSTs) and carry
+	// their own proof; the landing checks the identity cookie arrived
+	register := h.limited(h.limits.register, "LTI launches", "Launch Twelve from your LMS again.")
+	e.GET("/lti/login", h.startLTILogin, register)
+	e.POST("/lti/login", h.startLTILogin, register)
+	e.POST("/lti/launch", h.launchLTI, register)
+	e.GET("/lti/landed", h.showLTILanded)
+	e.GET("/lti/continue", h.continueLTI, register)
+	e.GET("/lti/jwks", h.serveJWKS)
+
+	// Dynamic Registration, opened by an LMS for its administrator; the
+	// lesson picker, opened by a verified deep-linking launch with its
+	// sealed request (which its form posts back: the page works where the
+	// LMS's frame gets no identity cookie)
+	e.GET("/lti/register", h.registerTool, h.limited(h.limits.register, "LMS registrations", ""))
+	e.GET(ltiDeepLinkPath, h.showDeepLink)
+	e.POST(ltiDeepLinkPath, h.sendDeepLinks)
 
 	// Operations
 	e.GET("/healthz", h.healthz)

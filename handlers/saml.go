@@ -192,7 +192,7 @@ func (h *Handler) finishSAMLSignOut(c *echo.Context) error {
 		}
 		h.logger.InfoContext(c.Request().Context(), "signed out by the identity provider", "user_id", id.UserID)
 	}
-	h.clearCookie(c, auth.IdentityCookie, "/")
+	h.clearIdentityCookie(c)
 	h.clearCookie(c, auth.HintCookie, auth.HintPath)
 	h.clearCookie(c, auth.SAMLHintCookie, auth.HintPath)
 	c.Set(identityKey, nil)

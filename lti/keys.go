@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -22,9 +23,14 @@ type KeySet struct {
 }
 
 // ParseKeys reads one or more PEM private RSA keys (PKCS #1 "RSA PRIVATE
-// KEY" or PKCS #8 "PRIVATE KEY"). Errors name the block's position, never
-// its content.
+// KEY" or PKCS #8 "PRIVATE KEY"); a key given twice counts once. Text with
+// no line break but literal "\n" sequences (as some hosts' config screens
+// keep it) is read with those as line breaks. Errors name the block's
+// position, never its content.
 func ParseKeys(pemText string) (*KeySet, error) {
+	if !strings.Contains(pemText, "\n") && strings.Contains(pemText, `\n`) {
+		pemText = strings.ReplaceAll(pemText, `\n`, "\n")
+	}
 	rest := []byte(pemText)
 	var keys []*rsa.PrivateKey
 	for n := 1; ; n++ {
@@ -75,6 +81,7 @@ func NewKeySet(keys ...*rsa.PrivateKey) (*KeySet, error) {
 		return nil, errors.New("lti: no signing key")
 	}
 	ks := &KeySet{}
+	seen := map[string]bool{}
 	for i, k := range keys {
 		if k == nil {
 			return nil, fmt.Errorf("lti: key %d is nil", i+1)
@@ -89,6 +96,10 @@ func NewKeySet(keys ...*rsa.PrivateKey) (*KeySet, error) {
 		if err != nil {
 			return nil, err
 		}
+		if seen[kid] {
+			continue
+		}
+		seen[kid] = true
 		ks.keys = append(ks.keys, jose.JSONWebKey{Key: k, KeyID: kid, Algorithm: string(jose.RS256), Use: "sig"})
 	}
 	return ks, nil
@@ -112,6 +123,15 @@ func GenerateKey() (*rsa.PrivateKey, error) {
 		return nil, fmt.Errorf("lti: generate key: %w", err)
 	}
 	return k, nil
+}
+
+// EncodeKey is k as PEM (PKCS #8 "PRIVATE KEY"), the form ParseKeys reads.
+func EncodeKey(k *rsa.PrivateKey) (string, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return "", fmt.Errorf("lti: encode key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
 }
 
 // KeyID is the id of the key that signs.

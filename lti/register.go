@@ -52,8 +52,8 @@ const (
 	ClaimPlatformConfiguration = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 )
 
-// ToolScopes are the service scopes Twelve asks for when it registers.
-var toolScopes = []string{ScopeLineItem, ScopeLineItemRead, ScopeResultRead, ScopeScore, ScopeMemberships}
+// toolScope is the service scopes Twelve asks for when it registers.
+const toolScope = ScopeLineItem + " " + ScopeLineItemRead + " " + ScopeResultRead + " " + ScopeScore + " " + ScopeMemberships
 
 // FetchOpenIDConfig reads the platform's OpenID configuration at configURL
 // (sending the registration token, when there is one, as a bearer token).
@@ -175,7 +175,7 @@ func registrationRequest(t ToolConfig) (registration, error) {
 		JWKSURI:                 base + "/lti/jwks",
 		LogoURI:                 t.LogoURL,
 		TokenEndpointAuthMethod: "private_key_jwt",
-		Scope:                   strings.Join(toolScopes, " "),
+		Scope:                   toolScope,
 		ToolConfiguration: toolConfiguration{
 			Domain:        u.Host,
 			Description:   t.Description,

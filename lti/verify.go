@@ -88,8 +88,14 @@ func (v *Verifier) Verify(ctx context.Context, p Platform, rawIDToken, nonce str
 		SupportedSigningAlgs: []string{oidc.RS256},
 		Now:                  v.now,
 	})
-	tok, err := idv.Verify(ctx, rawIDToken)
+	// go-oidc flattens the key set's error into text: the key set reports
+	// it here too, so a bad signature and unreachable keys can be told apart.
+	var sigErr *signatureError
+	tok, err := idv.Verify(context.WithValue(ctx, sigErrKey{}, &sigErr), rawIDToken)
 	if err != nil {
+		if sigErr != nil {
+			err = sigErr
+		}
 		return nil, explain(err, p, rawIDToken)
 	}
 	var c claims
@@ -197,11 +203,19 @@ type signatureError struct {
 func (e *signatureError) Error() string { return e.err.Error() }
 func (e *signatureError) Unwrap() error { return e.err }
 
+// sigErrKey is the context key under which Verify leaves a
+// **signatureError for keySet to fill.
+type sigErrKey struct{}
+
 func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
 	payload, err := k.remote.VerifySignature(ctx, jwt)
 	if err != nil {
 		var fe *jwksFetchError
-		return nil, &signatureError{fetch: errors.As(err, &fe), err: err}
+		se := &signatureError{fetch: errors.As(err, &fe), err: err}
+		if slot, ok := ctx.Value(sigErrKey{}).(**signatureError); ok {
+			*slot = se
+		}
+		return nil, se
 	}
 	return payload, nil
 }
@@ -298,7 +312,7 @@ type claims struct {
 
 func (c *claims) check(p Platform) error {
 	if c.Version != Version {
-		return refuse("its LTI version is %s, not %s", strconv.Quote(c.Version), Version)
+		return refuse("its LTI version is %s, not %s", quote(c.Version), Version)
 	}
 	if c.DeploymentID == "" {
 		return refuse("it has no deployment id")
@@ -326,13 +340,17 @@ func (c *claims) check(p Platform) error {
 	case "":
 		return refuse("it has no LTI message type")
 	default:
-		return refuse("its message type %s is not one Twelve handles", strconv.Quote(c.MessageType))
+		return refuse("its message type %s is not one Twelve handles", quote(c.MessageType))
 	}
 	if c.Context != nil && c.Context.ID == "" {
 		return refuse("its context has no id")
 	}
 	return nil
 }
+
+// quote is a claim value for a reason: quoted and cut short, as it comes
+// from the token.
+func quote(s string) string { return strconv.Quote(cut(s, 40)) }
 
 func (c *claims) launch(tok *oidc.IDToken, p Platform) *Launch {
 	l := &Launch{
