@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -80,6 +79,9 @@ func (h *Handler) registerTool(c *echo.Context) error {
 	case err != nil:
 		return err
 	}
+	for _, o := range stored.Origins {
+		h.frames.Add(o) // this process at once; the others on the store's NOTIFY
+	}
 	h.logger.InfoContext(ctx, "lti platform registered", "platform_id", stored.ID, "issuer", stored.Issuer, "client_id", stored.ClientID)
 	v := views.LTIRegisteredView{Platform: platformName(stored), ClientID: stored.ClientID}
 	if len(stored.Deployments) > 0 {
@@ -121,24 +123,15 @@ func checkRegistrationParams(configURL, token string) error {
 // anyone could make a deployed Twelve call services on its own machine.
 func (h *Handler) checkLoopbackPlatform(c *echo.Context, configURL string) error {
 	u, err := url.Parse(configURL)
-	if err != nil || !loopbackHost(u.Hostname()) {
+	if err != nil || !isLoopback(strings.ToLower(u.Hostname())) {
 		return nil
 	}
 	self, err := url.Parse(h.origin(c))
-	if err == nil && loopbackHost(self.Hostname()) {
+	if err == nil && isLoopback(strings.ToLower(self.Hostname())) {
 		return nil
 	}
 	return &Error{Status: http.StatusBadRequest, Heading: "The LMS's configuration address cannot be used",
 		Message: "openid_configuration names this computer's loopback address, which only a Twelve running on the same computer may use; nothing was changed."}
-}
-
-// loopbackHost reports whether host is "localhost" or a loopback address.
-func loopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func isOrAre(n int) string {
@@ -196,8 +189,12 @@ func (h *Handler) allowRegistrationFrame(c *echo.Context, configURL string) {
 		return
 	}
 	hdr := c.Response().Header()
+	csp := hdr.Get("Content-Security-Policy")
+	if i := strings.Index(csp, "; frame-ancestors"); i >= 0 {
+		csp = csp[:i]
+	}
 	hdr.Del("X-Frame-Options")
-	hdr.Set("Content-Security-Policy", contentPolicy+"; frame-ancestors 'self' "+o)
+	hdr.Set("Content-Security-Policy", csp+"; frame-ancestors 'self' "+o)
 }
 
 // platformName is how a page names a platform: its name, else its
