@@ -111,9 +111,6 @@ func (h *Handler) sendDeepLinks(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if h.lti.keys == nil {
-		return errLTIOff
-	}
 	keys, err := h.lti.keys(c.Request().Context())
 	if err != nil {
 		return err

@@ -14,7 +14,6 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/twelve-course/twelve/internal/ltiplatform"
-	"github.com/twelve-course/twelve/ltikeys"
 	"github.com/twelve-course/twelve/store"
 )
 
@@ -44,13 +43,7 @@ func newLinksSite(t *testing.T, o ltiplatform.Options, register bool) *linksSite
 	lmsSrv.Config.Handler = lms.Handler()
 	lmsSrv.Start()
 	t.Cleanup(lmsSrv.Close)
-	s := &linksSite{t: t, lms: lms, app: newTestApp(t, appOptions{wire: func(d *Deps) {
-		keys, err := ltikeys.New(d.Store, d.Config.SecretKeys, d.Config.LTIKeys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.LTIKeys = keys.KeySet
-	}})}
+	s := &linksSite{t: t, lms: lms, app: newTestApp(t, appOptions{})}
 	twelve.Config.Handler = s.app.e
 	twelve.Start()
 	t.Cleanup(twelve.Close)
