@@ -61,6 +61,8 @@ func TestClassRoutesAccess(t *testing.T) {
 		}, manage},
 		{"GET", base + "/roster", nil, manageGet},
 		{"POST", base + "/roster", func() url.Values { return fields("action", "confirm", "csv", "email\nnew@example.edu\n") }, manage},
+		// cs101 is not an LMS course: those who may sync are told so.
+		{"POST", base + "/lms/roster", func() url.Values { return url.Values{} }, [6]int{401, 403, 403, 403, 404, 404}},
 		{"GET", base + "/quizzes", nil, manageGet},
 		{"POST", base + "/quizzes", func() url.Values { return fields("config.attempt_limit", "3") }, manage},
 		{"GET", base + "/accommodations", nil, read},

@@ -139,9 +139,29 @@ func TestLTIDeepLinkingRefused(t *testing.T) {
 	ta := s.launch(s.browser(), ltiplatform.LaunchOptions{User: "ta", Deep: true})
 	wantPage(t, ta, http.StatusOK)
 
+	// The picker's form posts to its own origin, inside the LMS's frame; a
+	// page of another site (the LMS's included) cannot post it.
+	taDL := s.form(ta, "deep-link-form").Values.Get("dl")
+	req, err := http.NewRequest(http.MethodPost, s.url+"/lti/deep-link", strings.NewReader(url.Values{"dl": {taDL}, "lesson": {lesson}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", s.lms.Issuer())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crossSite := s.read(resp)
+	wantPage(t, crossSite, http.StatusForbidden)
+	if !strings.Contains(crossSite.body, "This form came from another site") {
+		t.Error("a cross-site post of the picker is not refused as one")
+	}
+
 	tampered := post(s.browser(), url.Values{"dl": {dl[:len(dl)-4] + "AAAA"}, "lesson": {lesson}})
 	wantPage(t, tampered, http.StatusBadRequest)
-	unknown := post(s.browser(), url.Values{"dl": {s.form(ta, "deep-link-form").Values.Get("dl")}, "lesson": {"no-such-lesson"}})
+	unknown := post(s.browser(), url.Values{"dl": {taDL}, "lesson": {"no-such-lesson"}})
 	wantPage(t, unknown, http.StatusBadRequest)
 	if n := len(s.lms.DeepLinkItems()); n != 0 {
 		t.Errorf("the LMS received %d items, want none", n)
