@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/labstack/echo/v5"
 
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/internal/ltiplatform"
@@ -363,5 +364,30 @@ func ltiStorePlatform(s *ltiSite, clientID string) store.LTIPlatform {
 		Issuer: s.lms.Issuer(), ClientID: clientID, Name: "Test LMS",
 		AuthURL: s.lms.AuthURL(), TokenURL: s.lms.TokenURL(), JWKSURL: s.lms.JWKSURL(),
 		Deployments: []string{s.lms.DeploymentID()},
+	}
+}
+
+// TestSecurityHeadersAllocateNothing: setting the security headers,
+// frame-ancestors from the framing list included, allocates nothing,
+// with or without LMSs registered.
+func TestSecurityHeadersAllocateNothing(t *testing.T) {
+	s := newLTISite(t, false)
+	h := s.app.handler(t)
+	serve := h.securityHeaders(func(*echo.Context) error { return nil })
+	c := s.app.e.NewContext(httptest.NewRequest("GET", "/", nil), httptest.NewRecorder())
+	for _, registered := range []bool{false, true} {
+		if registered {
+			s.register(s.lms.ClientID(), s.lms.DeploymentID())
+			if err := h.frames.Load(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = serve(c) // the header map's keys exist from here on
+		if n := testing.AllocsPerRun(100, func() { _ = serve(c) }); n != 0 {
+			t.Errorf("registered=%v: %v allocations per request, want 0", registered, n)
+		}
+		if got := frameAncestors(t, c.Response().Header()); registered != strings.Contains(got, s.lms.Issuer()) {
+			t.Errorf("registered=%v: %q", registered, got)
+		}
 	}
 }
