@@ -220,10 +220,6 @@ func (h *Handler) renderClass(c *echo.Context, status int, a classAccess, edit v
 	if err != nil {
 		return err
 	}
-	lms, err := h.store.LTIClass(ctx, a.Class.ID)
-	if err != nil {
-		return err
-	}
 	lessons := len(h.views.course.Lessons())
 	me := identityOf(c).UserID
 	v := views.ClassView{
@@ -231,7 +227,6 @@ func (h *Handler) renderClass(c *echo.Context, status int, a classAccess, edit v
 		JoinURL: h.joinURL(c, a.Class.JoinCode), Students: count(h.classes.Students(a.Class.ID)),
 		Edit: edit, Errors: errs, Zones: classes.CommonZones, StaffEmail: staffEmail, StaffRole: staffRole,
 	}
-	v.Header.LMS = lms
 	if v.Dates == "" {
 		v.Dates = "none set"
 	}
@@ -254,6 +249,7 @@ func (h *Handler) renderClass(c *echo.Context, status int, a classAccess, edit v
 	if v.LMS, err = h.classLMS(ctx, a.Class.ID); err != nil {
 		return err
 	}
+	v.Header.LMS = v.LMS != nil
 	for _, m := range members {
 		row := views.ClassMemberRow{
 			UserID: strconv.FormatInt(m.UserID, 10), Name: orUnnamed(m.Name), Email: m.Email, Role: roleName(m.Role),

@@ -59,6 +59,13 @@ func TestLTIRosterSync(t *testing.T) {
 		t.Errorf("the gradebook row %q does not show %s as not started", nodeText(rows[0]), last.Name)
 	}
 
+	// The LMS grades page offers the same sync.
+	lms := s.get(b, s.url+"/instructor/classes/"+slug+"/lms")
+	wantPage(t, lms, http.StatusOK)
+	if f := s.form(lms, "lms-roster"); f.Action != s.url+"/instructor/classes/"+slug+"/lms/roster" {
+		t.Errorf("the LMS page's roster form posts to %s", f.Action)
+	}
+
 	again := s.submit(b, s.form(synced, "lms-roster-sync"), s.url)
 	wantPage(t, again, http.StatusOK)
 	if got := nodeText(again.doc.one(t, "class-notice")); !strings.Contains(got, "0 people were added; 0 members' roles were updated") {
