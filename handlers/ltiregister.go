@@ -54,6 +54,9 @@ func (h *Handler) registerTool(c *echo.Context) error {
 	if err != nil {
 		return platformFailed(c, h, "The LMS's configuration could not be used", "Twelve read the LMS's OpenID configuration and could not use it", err)
 	}
+	if err := h.checkIssuerKeys(c, cfg); err != nil {
+		return err
+	}
 	p, err := h.ltiCalls.Register(ctx, cfg, token, lti.ToolConfig{
 		BaseURL: h.origin(c), Name: "Twelve",
 		Description: "A course on the Twelve-Factor App: twelve lessons, each with a graded quiz.",
@@ -87,6 +90,30 @@ func (h *Handler) registerTool(c *echo.Context) error {
 	p2 := h.page(c, "Twelve is registered")
 	p2.Script = h.assets.Path("ltidialog.js")
 	return h.ok(c, views.LTIRegisteredPage(p2, v))
+}
+
+// checkIssuerKeys refuses a registration for an issuer Twelve already
+// knows with keys at another address. Users are keyed by issuer and
+// subject, so whoever could register an LMS's issuer with keys of their
+// own could sign launches as that LMS's users: that takes serving a
+// configuration under the issuer's URL (some LMSs serve uploaded files
+// there), and the first registration of an issuer pins its keys against
+// it. A second registration with the same keys (another client id of
+// the same LMS, such as Canvas's many institutions) is fine.
+func (h *Handler) checkIssuerKeys(c *echo.Context, cfg lti.OpenIDConfig) error {
+	all, err := h.store.LTIPlatforms(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	for _, p := range all {
+		if p.Issuer == cfg.Issuer && p.JWKSURL != cfg.JWKSURI {
+			h.logger.WarnContext(c.Request().Context(), "lti registration with other keys refused", "issuer", cfg.Issuer, "platform_id", p.ID)
+			return &Error{Status: http.StatusConflict, Heading: "This LMS is registered already, with other keys",
+				Message: "Twelve knows " + truncate(cfg.Issuer, 100) + " with its keys at another address, and a registration naming other keys could sign in as that LMS's users, so nothing was changed. " +
+					"If the LMS really moved its keys, Twelve's administrator can remove the old registration (twelve admin lti-list, lti-remove) and the registration can then be done again."}
+		}
+	}
+	return nil
 }
 
 // checkRegistrationParams is 400 naming what is missing or unusable.

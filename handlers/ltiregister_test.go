@@ -198,3 +198,31 @@ func attrOf(n *html.Node, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// TestLTIRegisterPinsIssuerKeys: an issuer Twelve knows with keys at one
+// address cannot be registered again with keys elsewhere (whoever did
+// could sign launches as its users); nothing is registered at the LMS or
+// stored.
+func TestLTIRegisterPinsIssuerKeys(t *testing.T) {
+	s := newLinksSite(t, ltiplatform.Options{}, false)
+	_, err := s.app.store.AddLTIPlatform(t.Context(), store.LTIPlatform{
+		Issuer: s.lms.Issuer(), ClientID: "the-real-one", AuthURL: s.lms.AuthURL(), TokenURL: s.lms.TokenURL(),
+		JWKSURL: "https://keys.example.test/jwks", Deployments: []string{"d1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.get(s.browser(), s.lms.RegistrationURL())
+	wantPage(t, p, http.StatusConflict)
+	if msg := errorMessage(t, p); !strings.Contains(msg, "keys at another address") {
+		t.Errorf("the page says %q, want it to name the other keys", msg)
+	}
+	if n := s.count("lti_platforms"); n != 1 {
+		t.Errorf("%d platforms stored, want the first one only", n)
+	}
+	for _, r := range s.lms.Registrations() {
+		if r.Via == "dynamic" {
+			t.Errorf("Twelve registered with the LMS anyway: %+v", r)
+		}
+	}
+}
