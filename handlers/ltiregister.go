@@ -22,7 +22,7 @@ import (
 // registration_token, a single-use token for its registration endpoint.
 // Twelve fetches the configuration, registers itself there and stores the
 // platform. Anyone who runs a platform can do this for their own issuer;
-// docs/lti.md ("Who may register") says what that allows and what not.
+// docs/lti-links.md ("Who may register") says what that allows and what not.
 
 var errRegistrationReused = &Error{Status: http.StatusConflict, Heading: "This registration was used already",
 	Message: "Each registration token works once, and this one has been used. Start the registration again in the LMS, which gives a new token; nothing was changed."}
