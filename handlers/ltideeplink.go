@@ -119,7 +119,7 @@ func (h *Handler) sendDeepLinks(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.logger.InfoContext(c.Request().Context(), "lti deep links sent", "platform_id", p.ID, "items", len(items), "user_id", identityOf(c).UserID)
+	h.logger.InfoContext(c.Request().Context(), "lti deep links sent", "platform_id", p.ID, "items", len(items), "user_id", r.UserID)
 	pg := h.page(c, "Adding Twelve lessons")
 	pg.Script = h.assets.Path("ltidialog.js")
 	c.Response().Header().Set("Cache-Control", "no-store")

@@ -43,29 +43,17 @@ func (h *Handler) registerTool(c *echo.Context) error {
 	if err := h.checkLoopbackPlatform(c, configURL); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	hash := sha256.Sum256([]byte(token))
-	if err := h.store.UseRegistrationToken(ctx, hash[:]); errors.Is(err, store.ErrNonceUsed) {
+	if err := h.store.UseRegistrationToken(c.Request().Context(), hash[:]); errors.Is(err, store.ErrNonceUsed) {
 		return errRegistrationReused
 	} else if err != nil {
 		return err
 	}
-	cfg, err := h.ltiCalls.FetchOpenIDConfig(ctx, configURL, token)
+	p, err := h.registerWith(c, configURL, token)
 	if err != nil {
-		return platformFailed(c, h, "The LMS's configuration could not be used", "Twelve read the LMS's OpenID configuration and could not use it", err)
-	}
-	if err := h.checkIssuerKeys(c, cfg); err != nil {
 		return err
 	}
-	p, err := h.ltiCalls.Register(ctx, cfg, token, lti.ToolConfig{
-		BaseURL: h.origin(c), Name: "Twelve",
-		Description: "A course on the Twelve-Factor App: twelve lessons, each with a graded quiz.",
-		LogoURL:     h.origin(c) + h.assets.Path("favicon.svg"),
-	})
-	if err != nil {
-		return platformFailed(c, h, "The LMS refused the registration", "Twelve asked the LMS to register it, and the LMS did not", err)
-	}
-	stored, err := h.store.AddLTIPlatform(ctx, store.LTIPlatform{
+	stored, err := h.store.AddLTIPlatform(c.Request().Context(), store.LTIPlatform{
 		Issuer: p.Issuer, ClientID: p.ClientID, Name: p.Name, AuthURL: p.AuthURL, TokenURL: p.TokenURL,
 		JWKSURL: p.JWKSURL, Via: store.LTIViaDynamic, Deployments: p.Deployments,
 	})
@@ -82,14 +70,36 @@ func (h *Handler) registerTool(c *echo.Context) error {
 	for _, o := range stored.Origins {
 		h.frames.Add(o) // this process at once; the others on the store's NOTIFY
 	}
-	h.logger.InfoContext(ctx, "lti platform registered", "platform_id", stored.ID, "issuer", stored.Issuer, "client_id", stored.ClientID)
+	h.logger.InfoContext(c.Request().Context(), "lti platform registered", "platform_id", stored.ID, "issuer", stored.Issuer, "client_id", stored.ClientID)
 	v := views.LTIRegisteredView{Platform: platformName(stored), ClientID: stored.ClientID}
 	if len(stored.Deployments) > 0 {
 		v.Deployment = stored.Deployments[0]
 	}
-	p2 := h.page(c, "Twelve is registered")
-	p2.Script = h.assets.Path("ltidialog.js")
-	return h.ok(c, views.LTIRegisteredPage(p2, v))
+	pg := h.page(c, "Twelve is registered")
+	pg.Script = h.assets.Path("ltidialog.js")
+	return h.ok(c, views.LTIRegisteredPage(pg, v))
+}
+
+// registerWith reads the LMS's configuration at configURL and registers
+// Twelve there; its failures are the pages to show.
+func (h *Handler) registerWith(c *echo.Context, configURL, token string) (lti.Platform, error) {
+	ctx := c.Request().Context()
+	cfg, err := h.ltiCalls.FetchOpenIDConfig(ctx, configURL, token)
+	if err != nil {
+		return lti.Platform{}, h.platformFailed(c, "The LMS's configuration could not be used", "Twelve read the LMS's OpenID configuration and could not use it", err)
+	}
+	if err := h.checkIssuerKeys(c, cfg); err != nil {
+		return lti.Platform{}, err
+	}
+	p, err := h.ltiCalls.Register(ctx, cfg, token, lti.ToolConfig{
+		BaseURL: h.origin(c), Name: "Twelve",
+		Description: "A course on the Twelve-Factor App: twelve lessons, each with a graded quiz.",
+		LogoURL:     h.origin(c) + h.assets.Path("favicon.svg"),
+	})
+	if err != nil {
+		return lti.Platform{}, h.platformFailed(c, "The LMS refused the registration", "Twelve asked the LMS to register it, and the LMS did not", err)
+	}
+	return p, nil
 }
 
 // checkIssuerKeys refuses a registration for an issuer Twelve already
@@ -167,7 +177,7 @@ func isOrAre(n int) string {
 
 // platformFailed is the 502 page for an LMS that failed a call: what was
 // tried, and the LMS's own reason (its text, cut short by package lti).
-func platformFailed(c *echo.Context, h *Handler, heading, tried string, err error) error {
+func (h *Handler) platformFailed(c *echo.Context, heading, tried string, err error) error {
 	reason := platformReason(err)
 	h.logger.WarnContext(c.Request().Context(), "lti platform call failed", "error", err.Error())
 	return &Error{Status: http.StatusBadGateway, Heading: heading,

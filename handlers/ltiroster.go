@@ -41,7 +41,7 @@ func (h *Handler) syncLTIRoster(c *echo.Context) error {
 	}
 	members, err := h.ltiCalls.Members(ctx, toLTIPlatform(lc.Platform), lc.MembershipsURL)
 	if err != nil {
-		return platformFailed(c, h, "The LMS's roster could not be read", "Twelve asked "+platformName(lc.Platform)+" for the course's members", err)
+		return h.platformFailed(c, "The LMS's roster could not be read", "Twelve asked "+platformName(lc.Platform)+" for the course's members", err)
 	}
 	res, err := h.store.SyncLTIRosterCounts(ctx, a.Class.ID, lc.Platform.Issuer, rosterMembers(members))
 	if errors.Is(err, store.ErrInvalid) {
