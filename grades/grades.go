@@ -69,6 +69,8 @@ type Worker struct {
 	// retryAfter holds a platform's Retry-After by job id, from the Work
 	// that met it to the NextRetry River calls right after.
 	retryAfter sync.Map
+	// gate holds back the jobs of a failing LMS.
+	gate *gate
 }
 
 // NewWorker makes the worker, sending through services (whose access
@@ -86,7 +88,7 @@ func NewWorker(st *store.Store, services *lti.Services, o Options) *Worker {
 	if o.MaxRetry < o.MinRetry {
 		o.MaxRetry = max(10*time.Minute, o.MinRetry)
 	}
-	return &Worker{store: st, services: services, opts: o}
+	return &Worker{store: st, services: services, opts: o, gate: newGate(o.MinRetry, min(o.MaxRetry, time.Minute))}
 }
 
 // Timeout bounds one run of a job.
@@ -121,7 +123,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[store.LTIScoreArgs]) e
 		if err != nil {
 			return err
 		}
+		if wait := w.gate.wait(task.PlatformID, time.Now()); wait > 0 && needsCall(task) {
+			return river.JobSnooze(wait + Backoff(1, w.opts.MinRetry, w.opts.MinRetry)) // spread out
+		}
 		outcome, err := w.deliver(ctx, k, task)
+		w.passed(task.PlatformID, err)
 		if err != nil {
 			return w.retry(ctx, job, err)
 		}
@@ -176,6 +182,26 @@ func (w *Worker) deliver(ctx context.Context, k store.LTIScoreKey, t store.LTISc
 	}
 	o.Sent = true
 	return o, nil
+}
+
+// needsCall reports whether delivering t calls the LMS (a grade sent
+// already, or one refused before any call, needs none).
+func needsCall(t store.LTIScoreTask) bool {
+	sent := !t.SentGradedAt.IsZero() && !t.SentGradedAt.Before(t.GradedAt)
+	return !sent && t.Subject != ""
+}
+
+// passed tells the gate how a delivery's calls went: an LMS that answered
+// (even to refuse) is up; one that failed in a way a retry may mend is
+// held back.
+func (w *Worker) passed(platform int64, err error) {
+	var se *lti.ServiceError
+	switch {
+	case err == nil:
+		w.gate.ok(platform)
+	case errors.As(err, &se) && se.Retry:
+		w.gate.failed(platform, se.RetryAfter, time.Now())
+	}
 }
 
 // lineItem returns the quiz's gradebook column: the one stored, else the
