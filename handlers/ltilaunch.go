@@ -75,6 +75,9 @@ func (h *Handler) startLTILogin(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if req.DeploymentID != "" && !toLTIPlatform(p).HasDeployment(req.DeploymentID) {
+		return ltiBadRequest("This deployment of Twelve in your LMS is not registered with Twelve. Whoever runs Twelve can add it (`twelve admin lti-add` names deployments).")
+	}
 	flow := ltiFlow{
 		State: rand.Text(), Nonce: rand.Text(), PlatformID: p.ID, Issuer: p.Issuer, ClientID: p.ClientID,
 		Expires: time.Now().Add(ltiFlowTTL),
@@ -82,7 +85,7 @@ func (h *Handler) startLTILogin(c *echo.Context) error {
 	if len(req.TargetLinkURI) <= maxFlowTarget {
 		flow.Target = req.TargetLinkURI // as asked; the signed claim decides (LTI Core 5.1.1)
 	}
-	if o, ok := framing.Origin(c.Request().Header.Get("Origin")); ok && o != h.origin(c) {
+	if o, ok := framing.Origin(loginOrigin(c.Request())); ok && o != h.origin(c) {
 		flow.Origin = o
 	}
 	if storageTargetRE.MatchString(req.StorageTarget) {
@@ -107,6 +110,16 @@ func (h *Handler) startLTILogin(c *echo.Context) error {
 		AuthURL: authURL, Target: flow.Storage, PlatformOrigin: origin,
 		Key: ltiStorageKey(flow.State), Value: sealed,
 	}))
+}
+
+// loginOrigin is the origin of the LMS page that started a login: its
+// Origin header (a form post), else its Referer's origin (a link or
+// redirect, which browsers send with the origin at least).
+func loginOrigin(r *http.Request) string {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		return o
+	}
+	return urlOrigin(r.Referer())
 }
 
 // ltiStorageKey is the platform storage key of a flow.
