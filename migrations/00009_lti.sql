@@ -1,6 +1,6 @@
 -- +goose Up
 
--- LTI 1.3 (docs/lti.md, issue 17): Twelve as a tool inside an LMS. An LMS
+-- LTI 1.3 (issue 17): Twelve as a tool inside an LMS. An LMS
 -- user is an ordinary `users` row keyed by (issuer = the platform's issuer,
 -- subject = the launch's sub); an LMS course (context) is a class whose
 -- members have via 'lti'.
