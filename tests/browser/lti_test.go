@@ -1,0 +1,213 @@
+package browser
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/storage"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/twelve-course/twelve/internal/ltiplatform"
+	"github.com/twelve-course/twelve/quiz"
+)
+
+// The LTI journeys run Twelve inside the test LMS's page, as Canvas or
+// Moodle show a tool: the LMS page (http://127.0.0.1:PORT) holds an iframe
+// whose launch ends on Twelve (http://localhost:PORT). The two are
+// different sites, so Chrome treats Twelve's cookies there as third-party
+// cookies and runs the iframe in a process of its own. Both hosts are
+// loopback, which Chrome counts as secure contexts: Secure cookies work
+// over plain http there, as they do over https in production.
+
+// TestLTIQuizInAnIframe: a student launched from the LMS's page sees the
+// lesson inside the LMS's iframe, signed in by the launch (no second
+// sign-in), goes on to the quiz, answers it with the keyboard and submits
+// it, all inside the iframe; the attempt is stored in the LMS course's
+// class. The identity cookie Chrome keeps is partitioned by the LMS's site.
+func TestLTIQuizInAnIframe(t *testing.T) {
+	s, lms := startLTISite(t)
+	b := newBrowser(t, s)
+	b.openLMS(lms.EmbedURL(ltiplatform.LaunchOptions{User: "student", Lesson: journeySlug}))
+
+	f := b.toolFrame("/lessons/" + journeySlug)
+	if name := f.text(`[data-testid="viewer-name"]`); name != "Sam Student" {
+		t.Fatalf("the embedded lesson shows the viewer %q, want Sam Student (signed in by the launch)", name)
+	}
+	b.wantEmbeddedIdentity(lms.Issuer())
+	f.checkPage("LTI embedded lesson")
+	b.screenshot("lti-embedded-lesson")
+
+	f.visit(`[data-testid="quiz-link"]`)
+	f.wantPath("/lessons/" + journeySlug + "/quiz")
+	a := f.currentAttempt(journeySlug)
+	plan := a.plan(func(i int, _ *quiz.Question) bool { return i < len(a.Paper.Items)-1 })
+	want := f.grade(a, plan)
+	if passed := f.answerByKeyboard(plan); len(passed) != len(a.Paper.Items) {
+		t.Fatalf("the keyboard passed %d questions in the iframe, want all %d", len(passed), len(a.Paper.Items))
+	}
+	f.wantFormAnswers("the embedded attempt", plan)
+	b.screenshot("lti-embedded-quiz")
+	if status := f.pressLoad(kb.Enter); status != http.StatusOK {
+		t.Fatalf("submitting the quiz in the iframe: status %d at %s", status, f.location())
+	}
+	f.wantPath("/attempts/" + a.Token.AttemptID)
+	wantScore := num(want.Score) + " / " + num(want.Max) + " (" + percent(want.Fraction()) + ")"
+	if got := f.text(`[data-testid="attempt-score"]`); got != wantScore {
+		t.Errorf("the result page in the iframe shows %q, want %q", got, wantScore)
+	}
+	b.screenshot("lti-embedded-result")
+	if !strings.HasPrefix(b.location(), lms.Issuer()+"/embed?") {
+		t.Errorf("the top page is %s after the quiz, want the LMS's page still", b.location())
+	}
+	s.wantLTIAttempt(t, a.Token.AttemptID, lms.Issuer(), "lms-user-sam")
+}
+
+// startLTISite starts Twelve, on http://localhost:PORT, and the test LMS
+// in this process, on http://127.0.0.1:PORT: another site. The LMS is
+// registered with Twelve as an administrator does, with `twelve admin
+// lti-add`.
+func startLTISite(t *testing.T) (*site, *ltiplatform.Platform) {
+	t.Helper()
+	s := startSite(t)
+	s.URL = strings.Replace(s.URL, "http://127.0.0.1:", "http://localhost:", 1)
+	lms, ln, err := ltiplatform.Listen("127.0.0.1:0", ltiplatform.Options{ToolURL: s.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: lms.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	s.admin(t, "lti-add", "--issuer", lms.Issuer(), "--client-id", lms.ClientID(),
+		"--auth-url", lms.AuthURL(), "--token-url", lms.TokenURL(), "--jwks-url", lms.JWKSURL(),
+		"--deployment", lms.DeploymentID(), "--name", "Test LMS")
+	return s, lms
+}
+
+// admin runs `twelve admin ARGS…` against the site's database and returns
+// what it printed.
+func (s *site) admin(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, twelveBin, append([]string{"admin"}, args...)...)
+	cmd.Env = s.env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("twelve admin %s: %v\n%s", args[0], err, out)
+	}
+	return string(out)
+}
+
+// openLMS opens a page of the LMS in the tab.
+func (b *tab) openLMS(page string) {
+	b.t.Helper()
+	if status := b.load("open "+page, chromedp.Navigate(page)); status != http.StatusOK {
+		b.t.Fatalf("GET %s: status %d, want 200", page, status)
+	}
+}
+
+// toolFrame waits until the LMS page in the tab holds Twelve, in its
+// iframe, at path, and returns a tab that drives the iframe. Chrome runs
+// an iframe of another site in a process of its own, as a target that
+// chromedp attaches to apart from the page (chromedp's docs/API.md, "Work
+// in an iframe from another site").
+func (b *tab) toolFrame(path string) *tab {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
+	defer cancel()
+	var seen []string
+	for {
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			b.t.Fatalf("waiting for Twelve at %s in the LMS's iframe: %v (iframes last seen: %q)", path, err, seen)
+		}
+		seen = seen[:0]
+		for _, info := range infos {
+			if info.Type != "iframe" {
+				continue
+			}
+			seen = append(seen, info.URL)
+			if u, err := url.Parse(info.URL); err == nil && strings.HasPrefix(info.URL, b.site.URL+"/") && u.Path == path {
+				return b.attachFrame(info.TargetID)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			b.t.Fatalf("Twelve did not show %s in the LMS's iframe within %s (iframes last seen: %q; the top page is at %s)", path, actionTimeout, seen, b.location())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// attachFrame returns a tab that drives the iframe target id, once its
+// document has loaded.
+func (b *tab) attachFrame(id target.ID) *tab {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("attach to the iframe: %v", err)
+	}
+	f := &tab{t: b.t, ctx: ctx, cancel: cancel, site: b.site}
+	eval[bool](f, `new Promise(done => document.readyState === "complete" ? done(true) : addEventListener("load", () => done(true)))`)
+	return f
+}
+
+// wantEmbeddedIdentity fails unless the browser keeps Twelve's identity
+// cookie as an embedded one: SameSite=None, Secure, HttpOnly and
+// partitioned by the LMS's site (CHIPS), so that it is sent in the LMS's
+// iframe and in no other site's.
+func (b *tab) wantEmbeddedIdentity(lmsOrigin string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
+	defer cancel()
+	res, err := chromedp.CallBrowser(ctx, storage.GetCookies, storage.GetCookiesParams{})
+	if err != nil {
+		b.t.Fatalf("read the browser's cookies: %v", err)
+	}
+	var names []string
+	for _, c := range res.Cookies {
+		names = append(names, c.Name+"@"+c.Domain)
+		if c.Name != "twelve_id" || c.Domain != "localhost" {
+			continue
+		}
+		switch {
+		case c.SameSite != "None" || !c.Secure || !c.HTTPOnly:
+			b.t.Errorf("the identity cookie is SameSite=%q Secure=%v HttpOnly=%v, want None, true, true", c.SameSite, c.Secure, c.HTTPOnly)
+		case c.PartitionKey == nil || c.PartitionKey.TopLevelSite != lmsOrigin[:strings.LastIndex(lmsOrigin, ":")]:
+			b.t.Errorf("the identity cookie's partition key is %+v, want the LMS's site %s", c.PartitionKey, lmsOrigin)
+		}
+		return
+	}
+	slices.Sort(names)
+	b.t.Errorf("the browser keeps no twelve_id cookie for localhost; it has %q", names)
+}
+
+// wantLTIAttempt fails unless the attempt is stored for the LMS user
+// (issuer, subject) in the class of the LMS's course.
+func (s *site) wantLTIAttempt(t *testing.T, attemptID, issuer, subject string) {
+	t.Helper()
+	var gotIssuer, gotSubject, contextID, className string
+	err := s.pool.QueryRow(context.Background(), `
+		SELECT u.issuer, u.subject, x.context_id, c.name
+		FROM attempts a
+		JOIN users u ON u.id = a.user_id
+		JOIN classes c ON c.id = a.class_id
+		JOIN lti_contexts x ON x.class_id = a.class_id
+		WHERE a.id = $1`, attemptID).Scan(&gotIssuer, &gotSubject, &contextID, &className)
+	if err != nil {
+		t.Fatalf("the attempt %s in the LMS course's class: %v", attemptID, err)
+	}
+	if gotIssuer != issuer || gotSubject != subject || contextID != ltiplatform.ContextID || className != ltiplatform.ContextTitle {
+		t.Errorf("attempt %s is by (%s, %s) in the class %q of context %q, want (%s, %s) in %q of %q",
+			attemptID, gotIssuer, gotSubject, className, contextID, issuer, subject, ltiplatform.ContextTitle, ltiplatform.ContextID)
+	}
+}
