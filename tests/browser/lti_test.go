@@ -2,9 +2,12 @@ package browser
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -70,6 +73,68 @@ func TestLTIQuizInAnIframe(t *testing.T) {
 	s.wantLTIAttempt(t, a.Token.AttemptID, lms.Issuer(), "lms-user-sam")
 }
 
+// TestLTIPlatformStorage: launches whose LMS offers its storage
+// (lti_storage_target, the LTI Client Side postMessages). Where the
+// browser keeps Twelve's partitioned cookies in the LMS's iframe
+// (Chromium's default), the launch lands signed in, and Twelve has put its
+// state in the LMS's storage as well. Where the browser keeps no cookie of
+// Twelve's in the LMS's page at all, the state comes back from the LMS's
+// storage, the launch is verified, and the iframe offers "Open Twelve in a
+// new window", which lands on the lesson, signed in, in a window of its
+// own. Without the LMS's storage such a browser cannot launch: the page
+// in the iframe says why.
+func TestLTIPlatformStorage(t *testing.T) {
+	s, lms := startLTISite(t)
+	withStorage := ltiplatform.LaunchOptions{User: "student", Lesson: journeySlug, Storage: true}
+
+	t.Run("cookies kept", func(t *testing.T) {
+		b := newBrowser(t, s)
+		b.openLMS(lms.EmbedURL(withStorage))
+		f := b.toolFrame("/lessons/" + journeySlug)
+		if name := f.text(`[data-testid="viewer-name"]`); name != "Sam Student" {
+			t.Errorf("the embedded lesson shows the viewer %q, want Sam Student", name)
+		}
+		if got := b.text(`[data-testid="messages"]`); got != "lti.put_data" {
+			t.Errorf("the LMS answered the messages %q, want lti.put_data (the state stored; the cookie brought it back)", got)
+		}
+	})
+
+	t.Run("cookies refused", func(t *testing.T) {
+		b := newBrowserIn(t, s, refuseCookiesIn(t, s.URL, lms.Issuer()))
+		b.openLMS(lms.EmbedURL(withStorage))
+		f := b.toolFrame("/lti/landed")
+		if got := f.text("h1"); got != "Your browser keeps this site's cookies out of the LMS page" {
+			t.Fatalf("the iframe shows %q after the launch, want the page that offers a new window", got)
+		}
+		if got := b.text(`[data-testid="messages"]`); got != "lti.put_data, lti.get_data" {
+			t.Errorf("the LMS answered the messages %q, want lti.put_data, lti.get_data (the state kept by the LMS)", got)
+		}
+		f.checkPage("LTI cookies refused")
+		b.screenshot("lti-cookies-refused")
+
+		f.run("open Twelve in a new window", chromedp.Click(chromedp.CSS(`[data-testid="lti-new-window"]`), chromedp.NodeVisible))
+		w := b.window("/lessons/" + journeySlug)
+		if name := w.text(`[data-testid="viewer-name"]`); name != "Sam Student" {
+			t.Errorf("the lesson in the new window shows the viewer %q, want Sam Student", name)
+		}
+		if !strings.HasPrefix(b.location(), lms.Issuer()+"/embed?") {
+			t.Errorf("the first tab is at %s, want the LMS's page still", b.location())
+		}
+	})
+
+	t.Run("cookies refused, no storage", func(t *testing.T) {
+		b := newBrowserIn(t, s, refuseCookiesIn(t, s.URL, lms.Issuer()))
+		b.openLMS(lms.EmbedURL(ltiplatform.LaunchOptions{User: "student", Lesson: journeySlug}))
+		f := b.toolFrame("/lti/launch")
+		if got := f.text("h1"); got != "This launch could not be used" {
+			t.Errorf("the iframe shows %q, want the launch refused with its reason", got)
+		}
+		if got := f.text("main"); !strings.Contains(got, "refused this site's cookie") {
+			t.Errorf("the refused launch says %q, want it to name the refused cookie", got)
+		}
+	})
+}
+
 // startLTISite starts Twelve, on http://localhost:PORT, and the test LMS
 // in this process, on http://127.0.0.1:PORT: another site. The LMS is
 // registered with Twelve as an administrator does, with `twelve admin
@@ -121,40 +186,48 @@ func (b *tab) openLMS(page string) {
 // in an iframe from another site").
 func (b *tab) toolFrame(path string) *tab {
 	b.t.Helper()
+	return b.attach("iframe", path)
+}
+
+// attach waits until the browser has a target of the kind ("iframe",
+// "page") showing path of the site, and returns a tab that drives it, once
+// its document has loaded.
+func (b *tab) attach(kind, path string) *tab {
+	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	var seen []string
 	for {
 		infos, err := chromedp.Targets(ctx)
 		if err != nil {
-			b.t.Fatalf("waiting for Twelve at %s in the LMS's iframe: %v (iframes last seen: %q)", path, err, seen)
+			b.t.Fatalf("waiting for Twelve at %s in an %s: %v (last seen: %q)", path, kind, err, seen)
 		}
 		seen = seen[:0]
 		for _, info := range infos {
-			if info.Type != "iframe" {
+			if info.Type != kind {
 				continue
 			}
 			seen = append(seen, info.URL)
 			if u, err := url.Parse(info.URL); err == nil && strings.HasPrefix(info.URL, b.site.URL+"/") && u.Path == path {
-				return b.attachFrame(info.TargetID)
+				return b.attachTarget(info.TargetID)
 			}
 		}
 		select {
 		case <-ctx.Done():
-			b.t.Fatalf("Twelve did not show %s in the LMS's iframe within %s (iframes last seen: %q; the top page is at %s)", path, actionTimeout, seen, b.location())
+			b.t.Fatalf("Twelve did not show %s in an %s within %s (%ss last seen: %q; the first tab is at %s)", path, kind, actionTimeout, kind, seen, b.location())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
-// attachFrame returns a tab that drives the iframe target id, once its
-// document has loaded.
-func (b *tab) attachFrame(id target.ID) *tab {
+// attachTarget returns a tab that drives the target id, once its document
+// has loaded. Cancelling it detaches and leaves the target be.
+func (b *tab) attachTarget(id target.ID) *tab {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
 	b.t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
-		b.t.Fatalf("attach to the iframe: %v", err)
+		b.t.Fatalf("attach to %s: %v", id, err)
 	}
 	f := &tab{t: b.t, ctx: ctx, cancel: cancel, site: b.site}
 	eval[bool](f, `new Promise(done => document.readyState === "complete" ? done(true) : addEventListener("load", () => done(true)))`)
@@ -210,4 +283,36 @@ func (s *site) wantLTIAttempt(t *testing.T, attemptID, issuer, subject string) {
 		t.Errorf("attempt %s is by (%s, %s) in the class %q of context %q, want (%s, %s) in %q of %q",
 			attemptID, gotIssuer, gotSubject, className, contextID, issuer, subject, ltiplatform.ContextTitle, ltiplatform.ContextID)
 	}
+}
+
+// refuseCookiesIn returns a browser profile in which the person has
+// blocked the cookies of tool (an origin) in the pages of lms (another):
+// a site exception of Chrome's cookie settings. Chrome then keeps no
+// cookie of the tool's in the LMS's iframe, partitioned or not, as Safari
+// did between 18.5 and 26.2 (no CHIPS), while the tool's own pages, in a
+// window of their own, keep theirs.
+func refuseCookiesIn(t *testing.T, tool, lms string) string {
+	t.Helper()
+	profile := t.TempDir()
+	prefs := map[string]any{"profile": map[string]any{"content_settings": map[string]any{"exceptions": map[string]any{
+		"cookies": map[string]any{tool + "," + lms: map[string]any{"setting": 2}}, // 2: block
+	}}}}
+	b, err := json.Marshal(prefs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(profile, "Default"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(profile, "Default", "Preferences"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return profile
+}
+
+// window waits for a tab (a page of its own, such as a link with
+// target=_blank opens) at path of the site and returns it, loaded.
+func (b *tab) window(path string) *tab {
+	b.t.Helper()
+	return b.attach("page", path)
 }
