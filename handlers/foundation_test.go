@@ -100,7 +100,8 @@ func TestErrorPages(t *testing.T) {
 // TestCrossOriginRequestsRefused: a state-changing request a browser sends
 // from another origin is refused, whatever cookies it carries; one from
 // this site's own pages, or from no browser at all, is let through; the
-// SAML endpoints take cross-site posts from identity providers.
+// SAML and LTI endpoints take cross-site posts from identity providers
+// and LMSs.
 func TestCrossOriginRequestsRefused(t *testing.T) {
 	var logs bytes.Buffer
 	e := foundationApp(t, storetest.NewURL(t), &logs)

@@ -22,6 +22,7 @@ import (
 	"github.com/twelve-course/twelve/internal/seal"
 	"github.com/twelve-course/twelve/live"
 	"github.com/twelve-course/twelve/lti"
+	"github.com/twelve-course/twelve/ltikeys"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/signout"
 	"github.com/twelve-course/twelve/static"
@@ -60,7 +61,7 @@ type Deps struct {
 	// loaded once (tests).
 	Frames *framing.List
 	// LTIKeys returns the tool's signing keys (LTI_PRIVATE_KEY, else the
-	// key kept in the database); nil turns /lti/jwks off.
+	// key kept in the database); nil makes a ltikeys.Source over Store.
 	LTIKeys func(context.Context) (*lti.KeySet, error)
 	// LTIClient makes the calls to LTI platforms (their keys); nil means a
 	// client with a 10 s timeout.
@@ -139,10 +140,17 @@ func newHandler(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	if d.Frames == nil {
-		d.Frames = framing.New(framing.FromStore(d.Store), contentPolicy, d.Logger)
+		d.Frames = framing.New(framing.FromStore(d.Store), ContentPolicy, d.Logger)
 		if err := d.Frames.Load(context.Background()); err != nil {
 			d.Logger.Warn("LTI origins not loaded; no site may frame the pages", "error", err.Error())
 		}
+	}
+	if d.LTIKeys == nil {
+		src, err := ltikeys.New(d.Store, d.Config.SecretKeys, d.Config.LTIKeys)
+		if err != nil {
+			return nil, err
+		}
+		d.LTIKeys = src.KeySet
 	}
 	ltiTool, err := newLTITool(d.Config.SecretKeys, d.LTIKeys, d.LTIClient)
 	if err != nil {

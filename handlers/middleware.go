@@ -145,12 +145,13 @@ var staticHeaders = [...]struct {
 	{"Cache-Control", []string{"private, no-cache"}},
 }
 
-// contentPolicy is the Content-Security-Policy of every answer, but for
-// frame-ancestors, which the framing list adds. No form-action on
+// ContentPolicy is the Content-Security-Policy of every answer, but for
+// frame-ancestors, which the framing list adds (cmd/twelve gives it to
+// framing.New). No form-action on
 // purpose: Chrome applies it to the redirects that follow a form post,
 // and signing out (POST /logout) redirects to the identity provider's
 // end_session_endpoint; an LTI launch's pages post to the LMS.
-const contentPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'"
+const ContentPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'"
 
 var hstsValue = []string{"max-age=31536000"}
 

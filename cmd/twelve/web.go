@@ -21,8 +21,10 @@ import (
 	"github.com/twelve-course/twelve/classes"
 	"github.com/twelve-course/twelve/config"
 	"github.com/twelve-course/twelve/content"
+	"github.com/twelve-course/twelve/framing"
 	"github.com/twelve-course/twelve/handlers"
 	"github.com/twelve-course/twelve/live"
+	"github.com/twelve-course/twelve/ltikeys"
 	"github.com/twelve-course/twelve/signout"
 	"github.com/twelve-course/twelve/static"
 	"github.com/twelve-course/twelve/store"
@@ -114,10 +116,20 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 		logger.Warn("classes not loaded yet; quiz starts wait for them")
 	case <-ctx.Done():
 	}
+	// The sites that may frame the pages (LTI platforms) likewise (one
+	// more connection); until the first load nobody may.
+	frames := framing.New(framing.FromStore(st), handlers.ContentPolicy, logger)
+	go frames.Run(ctx)
+	ltiKeys, err := ltikeys.New(st, cfg.SecretKeys, cfg.LTIKeys)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	e, err := handlers.New(handlers.Deps{
 		Config: cfg, Store: st, Logger: logger, Assets: assets, Process: proc,
 		SignIn: signin, SAML: samlSP, Course: course, AdminCommands: adminCommandNames(),
-		SignOuts: signOuts, Classes: dir,
+		SignOuts: signOuts, Classes: dir, Frames: frames,
+		LTIKeys: ltiKeys.KeySet, LTIClient: &http.Client{Timeout: 10 * time.Second},
 	})
 	if err != nil {
 		_ = ln.Close()
