@@ -220,6 +220,10 @@ func (h *Handler) renderClass(c *echo.Context, status int, a classAccess, edit v
 	if err != nil {
 		return err
 	}
+	lms, err := h.store.LTIClass(ctx, a.Class.ID)
+	if err != nil {
+		return err
+	}
 	lessons := len(h.views.course.Lessons())
 	me := identityOf(c).UserID
 	v := views.ClassView{
@@ -227,6 +231,7 @@ func (h *Handler) renderClass(c *echo.Context, status int, a classAccess, edit v
 		JoinURL: h.joinURL(c, a.Class.JoinCode), Students: count(h.classes.Students(a.Class.ID)),
 		Edit: edit, Errors: errs, Zones: classes.CommonZones, StaffEmail: staffEmail, StaffRole: staffRole,
 	}
+	v.Header.LMS = lms
 	if v.Dates == "" {
 		v.Dates = "none set"
 	}

@@ -75,7 +75,10 @@ func TestClassRoutesAccess(t *testing.T) {
 			a.reload(a.cs101.ID)
 			return fields("user", strconv.FormatInt(a.sam.id, 10), "quiz", "logs")
 		}, [6]int{401, 403, 303, 403, 303, 303}},
+		{"GET", base + "/lms", nil, read},
+		{"POST", base + "/lms/retry", nil, manage},
 	}
+	makeLMSCourse(t, a.store, a.cs101.ID)
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
 			for i, s := range who {

@@ -68,6 +68,10 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/instructor/classes/:slug/quizzes/:quiz", h.showClassQuizStatistics, read)
 	e.GET("/instructor/classes/:slug/students/:id", h.showClassStudent, read)
 
+	// A class that is an LMS course: its grades at the LMS (handlers/ltisync.go)
+	e.GET("/instructor/classes/:slug/lms", h.showLMSSync, read)
+	e.POST("/instructor/classes/:slug/lms/retry", h.retryLMSSync, manage)
+
 	// Sign-in (OpenID Connect); identity then travels in a signed cookie
 	e.GET("/login", h.startSignIn, signIn)
 	e.GET("/auth/callback", h.finishSignIn, signIn)

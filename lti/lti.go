@@ -55,6 +55,19 @@ type Platform struct {
 	TokenURL    string // OAuth2 token endpoint (client credentials)
 	JWKSURL     string
 	Deployments []string
+	// TokenAudience is the aud of the client assertion sent to TokenURL
+	// when the platform names one of its own (Brightspace's "OAuth2
+	// Audience", the authorization_server of a dynamic registration);
+	// "" means TokenURL.
+	TokenAudience string
+}
+
+// tokenAudience is the aud the platform's token endpoint expects.
+func (p Platform) tokenAudience() string {
+	if p.TokenAudience != "" {
+		return p.TokenAudience
+	}
+	return p.TokenURL
 }
 
 // HasDeployment reports whether id is one of the platform's deployments.

@@ -31,6 +31,7 @@ type testPlatform struct {
 	toolJWKS    jose.JSONWebKeySet
 	clientID    string
 	tokenLife   int
+	audience    string          // the aud its token endpoint expects; "" is its URL
 	tokens      map[string]bool // valid access tokens
 	tokenCalls  int
 	tokenScopes []string
@@ -167,8 +168,12 @@ func (p *testPlatform) serveToken(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"invalid_client","error_description":"bad signature"}`, http.StatusBadRequest)
 		return
 	}
+	aud := p.srv.URL + "/token"
+	if p.audience != "" {
+		aud = p.audience
+	}
 	if err := c.Validate(jwt.Expected{Issuer: p.clientID, Subject: p.clientID,
-		AnyAudience: jwt.Audience{p.srv.URL + "/token"}, Time: time.Now()}); err != nil || c.ID == "" {
+		AnyAudience: jwt.Audience{aud}, Time: time.Now()}); err != nil || c.ID == "" {
 		http.Error(w, `{"error":"invalid_client","error_description":"bad claims"}`, http.StatusBadRequest)
 		return
 	}

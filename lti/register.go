@@ -14,13 +14,16 @@ import (
 // OpenIDConfig is the part of a platform's OpenID configuration Dynamic
 // Registration uses.
 type OpenIDConfig struct {
-	Issuer                string         `json:"issuer"`
-	AuthorizationEndpoint string         `json:"authorization_endpoint"`
-	TokenEndpoint         string         `json:"token_endpoint"`
-	JWKSURI               string         `json:"jwks_uri"`
-	RegistrationEndpoint  string         `json:"registration_endpoint"`
-	ScopesSupported       []string       `json:"scopes_supported"`
-	PlatformConfig        PlatformConfig `json:"https://purl.imsglobal.org/spec/lti-platform-configuration"`
+	Issuer                string `json:"issuer"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	TokenEndpoint         string `json:"token_endpoint"`
+	JWKSURI               string `json:"jwks_uri"`
+	RegistrationEndpoint  string `json:"registration_endpoint"`
+	// AuthorizationServer is the aud the token endpoint expects of a
+	// client assertion, when the platform names one.
+	AuthorizationServer string         `json:"authorization_server"`
+	ScopesSupported     []string       `json:"scopes_supported"`
+	PlatformConfig      PlatformConfig `json:"https://purl.imsglobal.org/spec/lti-platform-configuration"`
 }
 
 // PlatformConfig is the LTI platform configuration claim.
@@ -235,6 +238,11 @@ func (s *Services) Register(ctx context.Context, cfg OpenIDConfig, registrationT
 		AuthURL:  cfg.AuthorizationEndpoint,
 		TokenURL: cfg.TokenEndpoint,
 		JWKSURL:  cfg.JWKSURI,
+		// Kept only when it differs: "" means the token URL.
+		TokenAudience: cfg.AuthorizationServer,
+	}
+	if p.TokenAudience == p.TokenURL {
+		p.TokenAudience = ""
 	}
 	if out.Tool.DeploymentID != "" {
 		p.Deployments = []string{out.Tool.DeploymentID}

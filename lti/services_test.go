@@ -81,6 +81,24 @@ func TestServicesTokenCached(t *testing.T) {
 	}
 }
 
+// TestServicesTokenAudience: a platform that names its own audience for
+// client assertions (Brightspace) gets that one, not its token URL.
+func TestServicesTokenAudience(t *testing.T) {
+	tp := newTestPlatform(t)
+	tp.audience = "https://api.lms.example/auth/token"
+	p := tp.platform()
+	s, _ := newTestServices(t, tp)
+	ctx := context.Background()
+	if _, err := s.LineItems(ctx, p, tp.srv.URL+"/lineitems", ""); err == nil {
+		t.Fatal("the token URL as the audience was accepted by a platform that names another")
+	}
+	p.TokenAudience = tp.audience
+	s, _ = newTestServices(t, tp)
+	if _, err := s.LineItems(ctx, p, tp.srv.URL+"/lineitems", ""); err != nil {
+		t.Fatalf("with TokenAudience: %v", err)
+	}
+}
+
 func TestServicesTokenExpiry(t *testing.T) {
 	tp := newTestPlatform(t)
 	tp.tokenLife = 60
@@ -324,5 +342,29 @@ func TestNextLink(t *testing.T) {
 		if got := nextLink(h, "https://lms.example/m"); got != tt.want {
 			t.Errorf("nextLink(%q) = %q, want %q", tt.header, got, tt.want)
 		}
+	}
+}
+
+func TestServicesTokenSharedByConcurrentCalls(t *testing.T) {
+	tp := newTestPlatform(t)
+	p := tp.platform()
+	s, _ := newTestServices(t, tp)
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for range 10 {
+		wg.Go(func() {
+			_, err := s.Members(context.Background(), p, tp.srv.URL+"/memberships")
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls, _ := tp.counts(); calls != 1 {
+		t.Errorf("%d token requests for ten concurrent calls, want 1", calls)
 	}
 }

@@ -60,8 +60,11 @@ type ClassHeader struct {
 	// Switch lists every class for course staff (nil for others).
 	Switch []ClassSwitch
 	// Current names the class page: "overview", "roster", "quizzes",
-	// "accommodations".
+	// "accommodations", "lms".
 	Current string
+	// LMS is true for a class that is an LMS course: the nav links to
+	// its LMS grades page.
+	LMS bool
 }
 
 // ClassMemberRow is one member in a class's roster.
