@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/twelve-course/twelve/internal/ltiplatform"
+	"github.com/twelve-course/twelve/internal/proctest"
 	"github.com/twelve-course/twelve/quiz"
 )
 
@@ -71,6 +74,19 @@ func TestLTIQuizInAnIframe(t *testing.T) {
 		t.Errorf("the top page is %s after the quiz, want the LMS's page still", b.location())
 	}
 	s.wantLTIAttempt(t, a.Token.AttemptID, lms.Issuer(), "lms-user-sam")
+
+	// The worker sends the quiz's grade (one attempt: its score) to the
+	// LMS's gradebook, in a line item for the quiz.
+	sc := waitScore(t, lms, "lms-user-sam")
+	t.Logf("the LMS holds %g / %g for %s in %s (%s)", deref(sc.ScoreGiven), deref(sc.ScoreMaximum), sc.UserID, sc.LineItem, sc.Comment)
+	if sc.ScoreGiven == nil || sc.ScoreMaximum == nil || math.Abs(*sc.ScoreGiven-want.Fraction()*100) > 1e-6 || *sc.ScoreMaximum != 100 ||
+		sc.GradingProgress != "FullyGraded" || sc.ActivityProgress != "Completed" || sc.Comment != "1 attempt" {
+		t.Errorf("the LMS holds the score %+v, want %g / 100, Completed, FullyGraded, \"1 attempt\"", sc, want.Fraction()*100)
+	}
+	items := lms.LineItems()
+	if i := slices.IndexFunc(items, func(li ltiplatform.LineItem) bool { return li.ID == sc.LineItem }); i < 0 || items[i].ResourceID != journeySlug {
+		t.Errorf("the score is in the line item %s, want the one with resourceId %s (line items: %+v)", sc.LineItem, journeySlug, items)
+	}
 }
 
 // TestLTIPlatformStorage: launches whose LMS offers its storage
@@ -135,10 +151,10 @@ func TestLTIPlatformStorage(t *testing.T) {
 	})
 }
 
-// startLTISite starts Twelve, on http://localhost:PORT, and the test LMS
-// in this process, on http://127.0.0.1:PORT: another site. The LMS is
-// registered with Twelve as an administrator does, with `twelve admin
-// lti-add`.
+// startLTISite starts Twelve, on http://localhost:PORT, with a worker
+// (`twelve worker`, which sends grades to LMSs), and the test LMS in this
+// process, on http://127.0.0.1:PORT: another site. The LMS is registered
+// with Twelve as an administrator does, with `twelve admin lti-add`.
 func startLTISite(t *testing.T) (*site, *ltiplatform.Platform) {
 	t.Helper()
 	s := startSite(t)
@@ -150,6 +166,7 @@ func startLTISite(t *testing.T) (*site, *ltiplatform.Platform) {
 	srv := &http.Server{Handler: lms.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
+	s.startWorker(t)
 	s.admin(t, "lti-add", "--issuer", lms.Issuer(), "--client-id", lms.ClientID(),
 		"--auth-url", lms.AuthURL(), "--token-url", lms.TokenURL(), "--jwks-url", lms.JWKSURL(),
 		"--deployment", lms.DeploymentID(), "--name", "Test LMS")
@@ -315,4 +332,50 @@ func refuseCookiesIn(t *testing.T, tool, lms string) string {
 func (b *tab) window(path string) *tab {
 	b.t.Helper()
 	return b.attach("page", path)
+}
+
+// startWorker starts `twelve worker` on the site's database and waits
+// until it works jobs; the test stops it as a dyno is stopped.
+func (s *site) startWorker(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command(twelveBin, "worker")
+	cmd.Env = s.env
+	w := proctest.Start(t, "twelve worker", cmd)
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-w.Done():
+		case <-time.After(30 * time.Second):
+		}
+	})
+	if w.WaitEvent(20*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "worker started" }) == nil {
+		t.Fatal("twelve worker did not start within 20s")
+	}
+}
+
+// waitScore waits for the LMS to hold a score for the user (LMS subject)
+// and returns it.
+func waitScore(t *testing.T, lms *ltiplatform.Platform, user string) ltiplatform.RecordedScore {
+	t.Helper()
+	deadline := time.After(actionTimeout)
+	for {
+		for _, sc := range lms.Scores() {
+			if sc.UserID == user {
+				return sc
+			}
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("the LMS received no score for %s within %s (scores: %+v)", user, actionTimeout, lms.Scores())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// deref is *f, or NaN for nil.
+func deref(f *float64) float64 {
+	if f == nil {
+		return math.NaN()
+	}
+	return *f
 }
