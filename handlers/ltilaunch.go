@@ -44,6 +44,10 @@ func ltiFlowCookie(state string) string {
 	return "twelve_lti_" + state[:8]
 }
 
+// maxFlowTarget bounds the target_link_uri a flow keeps, so that any
+// login's flow fits in a cookie.
+const maxFlowTarget = 1024
+
 // storageTargetRE is the frame names Twelve accepts as lti_storage_target.
 var storageTargetRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
@@ -71,11 +75,17 @@ func (h *Handler) startLTILogin(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if req.DeploymentID != "" && !toLTIPlatform(p).HasDeployment(req.DeploymentID) {
+		return ltiBadRequest("This deployment of Twelve in your LMS is not registered with Twelve. Whoever runs Twelve can add it (`twelve admin lti-add` names deployments).")
+	}
 	flow := ltiFlow{
 		State: rand.Text(), Nonce: rand.Text(), PlatformID: p.ID, Issuer: p.Issuer, ClientID: p.ClientID,
-		Target: req.TargetLinkURI, Expires: time.Now().Add(ltiFlowTTL),
+		Expires: time.Now().Add(ltiFlowTTL),
 	}
-	if o, ok := framing.Origin(c.Request().Header.Get("Origin")); ok && o != h.origin(c) {
+	if len(req.TargetLinkURI) <= maxFlowTarget {
+		flow.Target = req.TargetLinkURI // as asked; the signed claim decides (LTI Core 5.1.1)
+	}
+	if o, ok := framing.Origin(loginOrigin(c.Request())); ok && o != h.origin(c) {
 		flow.Origin = o
 	}
 	if storageTargetRE.MatchString(req.StorageTarget) {
@@ -100,6 +110,16 @@ func (h *Handler) startLTILogin(c *echo.Context) error {
 		AuthURL: authURL, Target: flow.Storage, PlatformOrigin: origin,
 		Key: ltiStorageKey(flow.State), Value: sealed,
 	}))
+}
+
+// loginOrigin is the origin of the LMS page that started a login: its
+// Origin header (a form post), else its Referer's origin (a link or
+// redirect, which browsers send with the origin at least).
+func loginOrigin(r *http.Request) string {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		return o
+	}
+	return urlOrigin(r.Referer())
 }
 
 // ltiStorageKey is the platform storage key of a flow.

@@ -187,8 +187,8 @@ func TestLTIJWKSDown(t *testing.T) {
 }
 
 // TestLTIUnregistered: a login from an issuer, or a client id, Twelve does
-// not know is a 400 saying so; a launch from a deployment Twelve was not
-// told of is refused too.
+// not know is a 400 saying so, and so is one naming a deployment Twelve
+// was not told of (an id_token from one: TestLTILaunchDefectsChangeNothing).
 func TestLTIUnregistered(t *testing.T) {
 	t.Run("issuer", func(t *testing.T) {
 		s := newLTISite(t, false)
@@ -212,8 +212,8 @@ func TestLTIUnregistered(t *testing.T) {
 		s := newLTISite(t, false)
 		s.register(s.lms.ClientID(), "another-deployment")
 		resp, body := s.launch(s.browser(), ltiplatform.LaunchOptions{User: "student"})
-		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "deployment is not registered") {
-			t.Errorf("status = %d, want 401 saying the deployment is unknown:\n%s", resp.StatusCode, body)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "deployment of Twelve in your LMS is not registered") {
+			t.Errorf("status = %d, want 400 saying the deployment is unknown:\n%s", resp.StatusCode, body)
 		}
 		if r := s.rows(); r.users != 0 || r.classes != 0 {
 			t.Errorf("rows = %+v, want none", r)

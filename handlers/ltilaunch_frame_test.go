@@ -212,6 +212,30 @@ func TestLTIFrameAncestors(t *testing.T) {
 		t.Errorf("after the launch: %q, want %q", got, want)
 	}
 
+	// A login by GET (a link or redirect in the LMS) names its page in
+	// Referer.
+	const otherPage = "https://other-courses.lms.example"
+	st := stepper(b)
+	login := s.onlyForm(s.get(st, s.lms.LaunchURL(ltiplatform.LaunchOptions{User: "student2", Lesson: "config"})))
+	req, err := http.NewRequest("GET", login.Action+"?"+login.Values.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Referer", otherPage+"/courses/1/modules")
+	resp, err = st.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if r, body := s.submit(b, s.onlyForm(s.get(st, resp.Header.Get("Location")))); r.StatusCode != http.StatusOK {
+		t.Fatalf("launch after a GET login = %d:\n%s", r.StatusCode, body)
+	}
+	resp = s.get(s.browser(), s.url+"/")
+	resp.Body.Close()
+	if got := frameAncestors(t, resp.Header); !strings.HasSuffix(got, " "+otherPage) {
+		t.Errorf("after a GET login from %s: %q", otherPage, got)
+	}
+
 	// A refused launch adds nothing.
 	if err := s.lms.Misbehave(ltiplatform.Once(ltiplatform.BadSignature)); err != nil {
 		t.Fatal(err)
@@ -389,5 +413,54 @@ func TestSecurityHeadersAllocateNothing(t *testing.T) {
 		if got := frameAncestors(t, c.Response().Header()); registered != strings.Contains(got, s.lms.Issuer()) {
 			t.Errorf("registered=%v: %q", registered, got)
 		}
+	}
+}
+
+// TestLTIFlowCookieAttributes: the flow cookie is scoped to /lti/, named
+// after its state, and SameSite=None; Secure; Partitioned wherever a
+// browser can keep a Secure cookie (https, a loopback host); on plain http
+// elsewhere it falls back to SameSite=Lax.
+func TestLTIFlowCookieAttributes(t *testing.T) {
+	s := newLTISite(t, true)
+	q := url.Values{"iss": {s.lms.Issuer()}, "client_id": {s.lms.ClientID()}, "login_hint": {"x"},
+		"target_link_uri": {s.url + "/lti/launch"}, "lti_deployment_id": {s.lms.DeploymentID()}}
+	tests := []struct {
+		name, host, proto string
+		wantName          string
+		embedded          bool
+	}{
+		{"https", "twelve.example.edu", "https", "__Secure-twelve_lti_", true},
+		{"loopback http", "127.0.0.1:8080", "", "twelve_lti_", true},
+		{"plain http elsewhere", "twelve.example.edu", "", "twelve_lti_", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/lti/login?"+q.Encode(), nil)
+			r.Host = tt.host
+			if tt.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			w := serve(s.app.e, r)
+			if w.Code != http.StatusFound {
+				t.Fatalf("login = %d:\n%s", w.Code, w.Body)
+			}
+			loc, err := url.Parse(w.Header().Get("Location"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			state := loc.Query().Get("state")
+			cookies := w.Result().Cookies()
+			if len(cookies) != 1 || len(state) < 8 {
+				t.Fatalf("cookies %v, state %q", cookies, state)
+			}
+			ck := cookies[0]
+			if ck.Name != tt.wantName+state[:8] || ck.Path != "/lti/" || !ck.HttpOnly || ck.MaxAge != 600 {
+				t.Errorf("flow cookie %s; want %s%s, Path=/lti/, HttpOnly, Max-Age=600", ck, tt.wantName, state[:8])
+			}
+			gotEmbedded := ck.SameSite == http.SameSiteNoneMode && ck.Secure && ck.Partitioned
+			if gotEmbedded != tt.embedded || (!tt.embedded && (ck.SameSite != http.SameSiteLaxMode || ck.Partitioned)) {
+				t.Errorf("flow cookie %s; want embedded attributes %v", ck, tt.embedded)
+			}
+		})
 	}
 }

@@ -27,9 +27,6 @@ func (h *Handler) finishLTILaunch(c *echo.Context, sp store.LTIPlatform, flow lt
 	if launch.Subject == "" {
 		return ltiRefusal(http.StatusBadRequest, "the LMS did not say who is launching (no sub), and Twelve only takes launches by a known user.")
 	}
-	if ltiHasNUL(launch) {
-		return ltiRefusal(http.StatusBadRequest, "the launch carries a NUL character, which Twelve cannot store.")
-	}
 	role := lti.ClassRole(launch.Roles)
 	lesson, quiz := h.ltiLesson(c, launch)
 	in := store.LTILaunch{
@@ -45,7 +42,7 @@ func (h *Handler) finishLTILaunch(c *echo.Context, sp store.LTIPlatform, flow lt
 		in.MembershipsURL = n.ContextMembershipsURL
 	}
 	res, err := h.store.RecordLTILaunch(ctx, in)
-	if errors.Is(err, store.ErrInvalid) {
+	if errors.Is(err, store.ErrInvalid) { // a text PostgreSQL cannot hold (NUL), a role…
 		return ltiRefusal(http.StatusBadRequest, "the launch's user or course could not be recorded as the LMS described them.")
 	}
 	if err != nil {
@@ -82,21 +79,6 @@ func (h *Handler) finishLTILaunch(c *echo.Context, sp store.LTIPlatform, flow lt
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, ltiLandedPath+"?t="+url.QueryEscape(t))
-}
-
-// ltiHasNUL reports whether a text a launch records holds a NUL, which
-// PostgreSQL's text refuses (JSON may carry one as \u0000).
-func ltiHasNUL(l *lti.Launch) bool {
-	for _, v := range []string{l.Subject, l.Email, l.DeploymentID, l.Name, l.GivenName, l.FamilyName,
-		l.Context.ID, l.Context.Title, l.Context.Label, l.ResourceLink.ID} {
-		if strings.IndexByte(v, 0) >= 0 {
-			return true
-		}
-	}
-	if a := l.AGS; a != nil && strings.IndexByte(a.LineItem+a.LineItems+strings.Join(a.Scope, " "), 0) >= 0 {
-		return true
-	}
-	return l.NRPS != nil && strings.IndexByte(l.NRPS.ContextMembershipsURL, 0) >= 0
 }
 
 // startLTIIdentity sets the embedded identity cookie for a launch's user

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // Media types of the Assignment and Grade Services.
@@ -88,6 +87,11 @@ type scoreJSON struct {
 	GradingProgress  string  `json:"gradingProgress"`
 }
 
+// scoreTimestamp is how a score's timestamp is written: RFC 3339 with
+// microseconds always present (PostgreSQL's precision), because AGS asks
+// for sub-second precision and RFC3339Nano drops a zero fraction.
+const scoreTimestamp = "2006-01-02T15:04:05.000000Z07:00"
+
 // PostScore posts sc to the line item's scores endpoint ({lineItem}/scores,
 // the line item's query string kept). Platforms ignore a score older than
 // the one they hold, so Timestamp should be when the grade was made.
@@ -107,7 +111,7 @@ func (s *Services) PostScore(ctx context.Context, p Platform, lineItemURL string
 		ScoreGiven:       sc.ScoreGiven,
 		ScoreMaximum:     sc.ScoreMaximum,
 		Comment:          sc.Comment,
-		Timestamp:        sc.Timestamp.UTC().Format(time.RFC3339Nano),
+		Timestamp:        sc.Timestamp.UTC().Format(scoreTimestamp),
 		ActivityProgress: sc.ActivityProgress,
 		GradingProgress:  sc.GradingProgress,
 	})

@@ -231,9 +231,24 @@ func TestPostScore(t *testing.T) {
 		t.Errorf("posted to %s?%s, want /lineitems/3/scores?type_id=7", got.Path, got.Query)
 	}
 	want := map[string]any{"userId": "u1", "scoreGiven": 80.0, "scoreMaximum": 100.0, "comment": "2 attempts",
-		"timestamp": "2026-12-05T09:30:00.123456789Z", "activityProgress": "Completed", "gradingProgress": "FullyGraded"}
+		"timestamp": "2026-12-05T09:30:00.123456Z", "activityProgress": "Completed", "gradingProgress": "FullyGraded"}
 	if diff := cmp.Diff(want, got.Body); diff != "" {
 		t.Errorf("score (-want +got):\n%s", diff)
+	}
+}
+
+// TestPostScoreWholeSecond: a timestamp on a whole second still carries
+// its fraction, which platforms check for.
+func TestPostScoreWholeSecond(t *testing.T) {
+	tp := newTestPlatform(t)
+	s, _ := newTestServices(t, tp)
+	at := time.Date(2026, 12, 5, 10, 30, 0, 0, time.UTC)
+	if err := s.PostScore(context.Background(), tp.platform(), tp.srv.URL+"/lineitems/3", Score{UserID: "u1", ScoreGiven: 1,
+		ScoreMaximum: 1, Timestamp: at, ActivityProgress: "Completed", GradingProgress: "FullyGraded"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tp.scores[0].Body["timestamp"]; got != "2026-12-05T10:30:00.000000Z" {
+		t.Errorf("timestamp = %v, want 2026-12-05T10:30:00.000000Z", got)
 	}
 }
 

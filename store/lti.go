@@ -266,11 +266,17 @@ func (s *Store) ltiTx(ctx context.Context, fn func(tx pgx.Tx) (platformID int64,
 }
 
 // ltiWriteError maps the schema's refusals of an LTI write to the store's
-// errors, as classWriteError does for classes.
+// errors, as classWriteError does for classes. A text PostgreSQL cannot
+// hold (a NUL, bytes that are not UTF-8: an LMS sent them) is ErrInvalid.
 func ltiWriteError(op string, err error) error {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "lti_platforms_issuer_client_id_key" {
-		return ErrLTIPlatformExists
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23505" && pgErr.ConstraintName == "lti_platforms_issuer_client_id_key":
+			return ErrLTIPlatformExists
+		case pgErr.Code == "22021" || pgErr.Code == "22P05":
+			return fmt.Errorf("%w: a text that is not valid UTF-8 or holds a NUL", ErrInvalid)
+		}
 	}
 	return classWriteError(op, err)
 }
@@ -299,7 +305,7 @@ func (s *Store) UseLTINonce(ctx context.Context, key string, expires time.Time) 
 	}
 	tag, err := s.pool.Exec(ctx, useLTINonceSQL, key, expires)
 	if err != nil {
-		return opError("use LTI nonce", err)
+		return ltiWriteError("use LTI nonce", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return ErrNonceUsed

@@ -119,7 +119,7 @@ func (s *Store) RecordLTILaunch(ctx context.Context, in LTILaunch) (LTILaunchRes
 		return out.Class.ID, out.ClassCreated || joined, nil
 	})
 	if err != nil {
-		return LTILaunchResult{}, classWriteError("record LTI launch", err)
+		return LTILaunchResult{}, ltiWriteError("record LTI launch", err)
 	}
 	return out, nil
 }
@@ -144,18 +144,26 @@ func ltiUser(ctx context.Context, tx pgx.Tx, in LTILaunch) (User, error) {
 	return u, err
 }
 
-// ltiContextClassSQL updates the context's endpoints ("" keeps the
-// stored one) and returns its class.
+// ltiContextClassSQL returns the class of the context, and updates the
+// context's endpoints when the launch changes them ("" keeps the stored
+// one): only then is the row written, so that launches into one course
+// do not queue for its row.
 const ltiContextClassSQL = `
-WITH x AS (
-	UPDATE lti_contexts SET
-		lineitems_url = coalesce(nullif($4, ''), lineitems_url),
-		ags_scopes = CASE WHEN $4 <> '' OR cardinality($5::text[]) > 0 THEN $5::text[] ELSE ags_scopes END,
-		memberships_url = coalesce(nullif($6, ''), memberships_url)
+WITH cur AS (
+	SELECT class_id, lineitems_url, ags_scopes, memberships_url,
+		coalesce(nullif($4, ''), lineitems_url) AS new_lineitems,
+		CASE WHEN $4 <> '' OR cardinality($5::text[]) > 0 THEN $5::text[] ELSE ags_scopes END AS new_scopes,
+		coalesce(nullif($6, ''), memberships_url) AS new_memberships
+	FROM lti_contexts
 	WHERE platform_id = $1 AND deployment_id = $2 AND context_id = $3
-	RETURNING class_id
+), changed AS (
+	UPDATE lti_contexts x
+	SET lineitems_url = cur.new_lineitems, ags_scopes = cur.new_scopes, memberships_url = cur.new_memberships
+	FROM cur
+	WHERE x.class_id = cur.class_id
+	  AND (cur.new_lineitems, cur.new_scopes, cur.new_memberships) IS DISTINCT FROM (cur.lineitems_url, cur.ags_scopes, cur.memberships_url)
 )
-SELECT ` + classColumns + ` FROM classes WHERE id = (SELECT class_id FROM x)`
+SELECT ` + classColumns + ` FROM classes WHERE id = (SELECT class_id FROM cur)`
 
 const (
 	createLTIClassSQL = `
@@ -328,7 +336,7 @@ ON CONFLICT (class_id, quiz) DO UPDATE SET lineitem_url = EXCLUDED.lineitem_url`
 // ErrInvalid for an empty url.
 func (s *Store) SetLTILineItem(ctx context.Context, classID int64, quiz, url string) error {
 	if _, err := s.pool.Exec(ctx, setLTILineItemSQL, classID, quiz, url); err != nil {
-		return classWriteError("set LTI line item", err)
+		return ltiWriteError("set LTI line item", err)
 	}
 	return nil
 }

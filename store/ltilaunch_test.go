@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -184,6 +186,17 @@ func TestRecordLTILaunchFailsWhole(t *testing.T) {
 	}
 	if _, err := st.RecordLTILaunch(ctx, launch(p, "", "course-1", store.RoleStudent)); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("no subject = %v, want ErrInvalid", err)
+	}
+	// Texts PostgreSQL cannot hold, late in the transaction (the link).
+	for _, bad := range []string{"a\x00b", "a\xffb"} {
+		in := launch(p, "sam", "course-1", store.RoleStudent)
+		in.ResourceLinkID = bad
+		if _, err := st.RecordLTILaunch(ctx, in); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("resource link id %q = %v, want ErrInvalid", bad, err)
+		}
+	}
+	if err := st.UseLTINonce(ctx, "1:a\x00b", time.Now().Add(time.Minute)); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("nonce with a NUL = %v, want ErrInvalid", err)
 	}
 	if diff := cmp.Diff(before, counts(t, st)); diff != "" {
 		t.Errorf("rows after failed launches (-before +after):\n%s", diff)
@@ -374,6 +387,7 @@ func TestSyncLTIRoster(t *testing.T) {
 		{"another platform's issuer", r.Class.ID, "https://other.test", roster, store.ErrNotFound},
 		{"unknown role", r.Class.ID, p.Issuer, []store.LTIMember{{UserID: "x", Role: "Learner"}}, store.ErrInvalid},
 		{"no user id", r.Class.ID, p.Issuer, []store.LTIMember{{Role: store.RoleStudent}}, store.ErrInvalid},
+		{"NUL in a name", r.Class.ID, p.Issuer, []store.LTIMember{{UserID: "x", Name: "a\x00b", Role: store.RoleStudent}}, store.ErrInvalid},
 	} {
 		before := counts(t, st)
 		if _, err := st.SyncLTIRoster(ctx, tc.class, tc.issuer, tc.members); !errors.Is(err, tc.want) {
@@ -382,5 +396,45 @@ func TestSyncLTIRoster(t *testing.T) {
 		if diff := cmp.Diff(before, counts(t, st)); diff != "" {
 			t.Errorf("%s: rows (-before +after):\n%s", tc.name, diff)
 		}
+	}
+}
+
+// TestLTILaunchesAndRosterSyncsAtOnce runs launches and roster syncs of
+// one course at once, from two processes: none may fail (a deadlock
+// would), and every member ends up once.
+func TestLTILaunchesAndRosterSyncsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoStores(t)
+	p := addPlatform(t, a, "https://lms.test")
+	r, err := a.RecordLTILaunch(ctx, launch(p, "iris", "course-1", store.RoleInstructor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roster []store.LTIMember
+	for i := range 30 {
+		roster = append(roster, store.LTIMember{UserID: "u" + strconv.Itoa(i), Name: "U", Role: store.RoleStudent})
+	}
+	reversed := slices.Clone(roster)
+	slices.Reverse(reversed)
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			st := []*store.Store{a, b}[i%2]
+			var err error
+			if i%4 < 2 {
+				_, err = st.SyncLTIRoster(ctx, r.Class.ID, p.Issuer, [][]store.LTIMember{roster, reversed}[i%2])
+			} else {
+				in := launch(p, "u"+strconv.Itoa(i), "course-1", store.RoleTA)
+				in.LineItemsURL += "/" + strconv.Itoa(i) // each launch moves the endpoint: writes the context row
+				_, err = st.RecordLTILaunch(ctx, in)
+			}
+			if err != nil {
+				t.Errorf("%d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if members, err := a.ClassMembers(ctx, r.Class.ID); err != nil || len(members) != 31 {
+		t.Errorf("%d members, %v; want 31", len(members), err)
 	}
 }

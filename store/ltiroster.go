@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -22,7 +24,7 @@ type LTIMember struct {
 const (
 	ltiRosterContextSQL = `
 SELECT p.issuer FROM lti_contexts x JOIN lti_platforms p ON p.id = x.platform_id
-WHERE x.class_id = $1 FOR SHARE OF x`
+WHERE x.class_id = $1`
 	// A member who never launched becomes a user who has never signed in
 	// (last_login_at is their creation); one who has keeps their row, with
 	// the roster's email and name when it gives them.
@@ -89,15 +91,19 @@ func (s *Store) SyncLTIRoster(ctx context.Context, classID int64, platformIssuer
 		return classID, len(changed) > 0, err
 	})
 	if err != nil {
-		return 0, classWriteError("sync LTI roster", err)
+		return 0, ltiWriteError("sync LTI roster", err)
 	}
 	return added, nil
 }
 
 // rosterColumns returns the roster as columns, one entry per member with
-// a role (the first entry of a member listed twice), or ErrInvalid.
+// a role (the first entry of a member listed twice), by user id: every
+// sync locks their rows in the same order, so two at once never
+// deadlock. ErrInvalid for a member with no id or an unknown role.
 func rosterColumns(members []LTIMember) (subjects, emails, names, roles []string, err error) {
 	seen := make(map[string]bool, len(members))
+	members = slices.Clone(members)
+	slices.SortStableFunc(members, func(a, b LTIMember) int { return strings.Compare(a.UserID, b.UserID) })
 	for _, m := range members {
 		switch {
 		case m.UserID == "":

@@ -248,6 +248,13 @@ func (s scorePost) check() (time.Time, error) {
 // the score with the latest timestamp; an older one is accepted and
 // ignored, as AGS says.
 func (p *Platform) postScore(w http.ResponseWriter, r *http.Request) {
+	// Read the body first: only then does the server notice a client that
+	// gives up, which ends a ScoreDelay hang.
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		p.refuse(w, r, http.StatusBadRequest, "score: the body could not be read")
+		return
+	}
 	if m, slow := p.take(KindScoreDelay); slow {
 		select {
 		case <-time.After(m.Delay):
@@ -270,8 +277,8 @@ func (p *Platform) postScore(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var s scorePost
-	if err := decodeJSON(r, &s); err != nil {
-		p.refuse(w, r, http.StatusBadRequest, "score: "+err.Error())
+	if err := json.Unmarshal(body, &s); err != nil {
+		p.refuse(w, r, http.StatusBadRequest, "score: invalid JSON: "+err.Error())
 		return
 	}
 	ts, err := s.check()

@@ -96,8 +96,12 @@ type Form struct {
 	Values url.Values
 }
 
-// ParseForms finds the forms of an HTML page; base resolves their actions.
+// ParseForms finds the forms of an HTML page; base, when not nil, resolves
+// their actions.
 func ParseForms(r io.Reader, base *url.URL) ([]Form, error) {
+	if base == nil {
+		base = &url.URL{}
+	}
 	doc, err := html.Parse(r)
 	if err != nil {
 		return nil, fmt.Errorf("ltiplatform: parse html: %w", err)

@@ -30,9 +30,10 @@ type fakeTool struct {
 	kid      string
 	platform func() *Platform
 
-	mu     sync.Mutex
-	flows  map[string]string // state → nonce
-	logins []url.Values
+	mu       sync.Mutex
+	flows    map[string]string // state → nonce
+	logins   []url.Values
+	idTokens []string
 }
 
 func newFakeTool(t *testing.T) *fakeTool {
@@ -95,6 +96,9 @@ func (ft *fakeTool) login(w http.ResponseWriter, r *http.Request) {
 // launch verifies the id_token as a tool must and answers its claims, or
 // 401 with the reason.
 func (ft *fakeTool) launch(w http.ResponseWriter, r *http.Request) {
+	ft.mu.Lock()
+	ft.idTokens = append(ft.idTokens, r.PostFormValue("id_token"))
+	ft.mu.Unlock()
 	claims, err := ft.verifyLaunch(r.Context(), r.PostFormValue("id_token"), r.PostFormValue("state"))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusUnauthorized)
@@ -263,4 +267,24 @@ func launch(t *testing.T, p *Platform, o LaunchOptions) (int, map[string]any, st
 		}
 	}
 	return resp.StatusCode, claims, string(body)
+}
+
+// lastClaims decodes the last id_token the tool received without checking
+// its signature.
+func (ft *fakeTool) lastClaims(t *testing.T) map[string]any {
+	t.Helper()
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if len(ft.idTokens) == 0 {
+		t.Fatal("the tool received no id_token")
+	}
+	tok, err := jwt.ParseSigned(ft.idTokens[len(ft.idTokens)-1], []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := tok.UnsafeClaimsWithoutVerification(&c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

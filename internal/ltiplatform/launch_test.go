@@ -57,3 +57,32 @@ func TestLaunchResourceLink(t *testing.T) {
 		t.Errorf("lti_storage_target sent unasked")
 	}
 }
+
+func TestAddedMembersLaunchAndResetForgets(t *testing.T) {
+	tool := newFakeTool(t)
+	p, _ := newPlatform(t, tool, nil)
+	added := p.AddMembers(2)
+	if len(added) != 2 || len(p.Members()) != len(DemoUsers())+2 {
+		t.Fatalf("AddMembers: %+v", added)
+	}
+	status, c, body := launch(t, p, LaunchOptions{User: added[1].ID, Lesson: "logs", Quiz: true, LineItem: true})
+	if status != http.StatusOK || c["sub"] != added[1].Subject {
+		t.Fatalf("launch of %s: %d %s", added[1].ID, status, body)
+	}
+	if err := p.Misbehave(ScoreStatus(500, 0)); err != nil {
+		t.Fatal(err)
+	}
+	post(t, p.Issuer()+"/_control/reset", `{}`, http.StatusOK)
+	if n := len(p.Members()); n != len(DemoUsers()) {
+		t.Errorf("members after reset: %d, want the demo users", n)
+	}
+	if n := len(p.LineItems()); n != 0 {
+		t.Errorf("line items after reset: %d", n)
+	}
+	if _, on := p.take(KindScoreStatus); on {
+		t.Error("misbehaviour survived the reset")
+	}
+	if regs := p.Registrations(); len(regs) != 1 || regs[0].ClientID != DefaultClientID {
+		t.Errorf("registrations after reset: %+v", regs)
+	}
+}

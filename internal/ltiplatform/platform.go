@@ -252,10 +252,14 @@ func (p *Platform) ClientID() string {
 // DeploymentID is the platform's deployment id.
 func (p *Platform) DeploymentID() string { return p.deploy }
 
-// Endpoint URLs, for registering the platform with a tool by hand.
-func (p *Platform) AuthURL() string  { return p.issuer + "/auth" }
+// AuthURL is the OIDC authorization endpoint, to register by hand.
+func (p *Platform) AuthURL() string { return p.issuer + "/auth" }
+
+// TokenURL is the OAuth 2 token endpoint, to register by hand.
 func (p *Platform) TokenURL() string { return p.issuer + "/token" }
-func (p *Platform) JWKSURL() string  { return p.issuer + "/jwks" }
+
+// JWKSURL is the platform's key set, to register by hand.
+func (p *Platform) JWKSURL() string { return p.issuer + "/jwks" }
 
 // Reset forgets everything that happened: registrations other than the
 // preconfigured client, tokens, line items, scores, added members, deep
