@@ -34,7 +34,7 @@ type ClientOptions struct {
 	Workers int
 	// RescueAfter is how long a job may stay running before another
 	// process takes it as stuck (its process died): 2 minutes, and at
-	// least the job timeout plus a minute.
+	// least the job timeout.
 	RescueAfter time.Duration
 	// FetchPoll is how often the client looks for jobs without being told
 	// of new ones (1 s).
@@ -68,9 +68,9 @@ func NewClient(pool *pgxpool.Pool, w *Worker, o ClientOptions) (*river.Client[pg
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:              workers,
 		JobTimeout:           w.opts.Timeout,
-		RescueStuckJobsAfter: max(o.RescueAfter, w.opts.Timeout+time.Minute),
+		RescueStuckJobsAfter: max(o.RescueAfter, w.opts.Timeout),
 		FetchPollInterval:    o.FetchPoll,
-		FetchCooldown:        min(100*time.Millisecond, o.FetchPoll),
+		FetchCooldown:        min(20*time.Millisecond, o.FetchPoll),
 		Logger:               logger,
 	})
 }

@@ -34,6 +34,8 @@ const (
 	ReasonNotLMSUser = "not an LMS user"
 	ReasonNoService  = "the LMS gave no grade service for this course (its launches carry no AGS endpoint)"
 	ReasonNoScope    = "the LMS does not let Twelve send scores in this course (no score scope)"
+	// ReasonNotLMSCourse: the class's LMS was removed from Twelve.
+	ReasonNotLMSCourse = "the class is no longer linked to an LMS"
 )
 
 // LineItemTag tags the gradebook columns Twelve creates.
@@ -109,8 +111,12 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[store.LTIScoreArgs]) e
 	for range rounds {
 		task, err := w.store.LTIScoreTask(ctx, k)
 		if errors.Is(err, store.ErrNotFound) {
+			// No grade, or the class is no LMS course any longer.
 			w.opts.Logger.Info("lti score: nothing to send", "class_id", k.ClassID, "user_id", k.UserID, "quiz", k.Quiz)
-			return nil // no grade, or the class is no LMS course any longer
+			return w.store.FinishLTIScore(ctx, k, store.LTIScoreOutcome{Error: ReasonNotLMSCourse}, func(tx pgx.Tx) error {
+				_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+				return err
+			})
 		}
 		if err != nil {
 			return err

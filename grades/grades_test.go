@@ -258,3 +258,21 @@ func TestTwoWorkersDeliverOncePerLatestGrade(t *testing.T) {
 		t.Errorf("%d line items made by two workers, want 1", n)
 	}
 }
+
+func TestPlatformRemovedWhileWaiting(t *testing.T) {
+	f := newFixture(t)
+	sam := f.student(t, "sam")
+	f.submit(t, sam, 2)
+	if err := f.st.RemoveLTIPlatform(context.Background(), f.lms.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.worker(t, "w1")
+	var r store.LTIScore
+	waitFor(t, "the waiting grade refused", func() bool {
+		r = f.row(t, sam)
+		return r.Status == store.LTIScoreFailed
+	})
+	if r.Error != grades.ReasonNotLMSCourse {
+		t.Errorf("error = %q, want %q", r.Error, grades.ReasonNotLMSCourse)
+	}
+}

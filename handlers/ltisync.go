@@ -66,6 +66,9 @@ func (h *Handler) showLMSSync(c *echo.Context) error {
 		}
 	}
 	v.CanRetry = a.Manage() && v.Failed > 0
+	if a.Manage() {
+		v.RosterURL = classURL(a.Class.Slug) + "/lms/roster" // syncLTIRoster
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.render(c, http.StatusOK, views.LMSSyncPage(h.page(c, "LMS grades: "+a.Class.Name), v))
 }

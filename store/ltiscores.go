@@ -218,6 +218,11 @@ SET status = 'failed', graded_at = EXCLUDED.graded_at, error = EXCLUDED.error,
 WHERE lti_scores.graded_at <= EXCLUDED.graded_at`
 )
 
+// orphanedLTIScoreSQL refuses a waiting grade that has nothing to go to.
+const orphanedLTIScoreSQL = `
+UPDATE lti_scores SET status = 'failed', error = $4, tries = tries + 1, updated_at = now()
+WHERE class_id = $1 AND user_id = $2 AND quiz = $3 AND status = 'pending'`
+
 // FinishLTIScore records the outcome of sending k's grade and, in the same
 // transaction, calls done (which completes the job: river.JobCompleteTx).
 // It holds k's lti_scores row locked, as a submit's transaction does from
@@ -225,7 +230,8 @@ WHERE lti_scores.graded_at <= EXCLUDED.graded_at`
 // returns ErrNewerGrade, recording nothing, and the job goes on with the
 // newer grade) or comes after the job finished and queues a job of its
 // own. Records only move forward: an outcome for a grade older than the
-// row's changes nothing.
+// row's changes nothing. An outcome with no GradedAt refuses whatever
+// grade waits (there is no class grade or LMS course to send it to).
 func (s *Store) FinishLTIScore(ctx context.Context, k LTIScoreKey, o LTIScoreOutcome, done func(pgx.Tx) error) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var waiting time.Time
@@ -233,7 +239,16 @@ func (s *Store) FinishLTIScore(ctx context.Context, k LTIScoreKey, o LTIScoreOut
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		if waiting.After(o.GradedAt) {
+		switch {
+		case o.GradedAt.IsZero():
+			// Nothing to send any longer (the class is no LMS course now):
+			// whatever waits is refused.
+			_, err = tx.Exec(ctx, orphanedLTIScoreSQL, k.ClassID, k.UserID, k.Quiz, o.Error)
+			if err != nil {
+				return err
+			}
+			return done(tx)
+		case waiting.After(o.GradedAt):
 			return ErrNewerGrade
 		}
 		if o.Sent {

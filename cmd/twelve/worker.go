@@ -26,7 +26,10 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	fs.SetOutput(stdout)
 	workers := fs.Int("workers", 10, "jobs worked at once")
 	stopTimeout := fs.Duration("stop-timeout", 20*time.Second, "how long running jobs may finish after SIGTERM (Heroku kills 30 s after it)")
-	rescueAfter := fs.Duration("rescue-after", 2*time.Minute, "how long a job may stay running before another worker takes it as stuck (its process died)")
+	jobTimeout := fs.Duration("job-timeout", time.Minute, "longest run of one job")
+	rescueAfter := fs.Duration("rescue-after", 2*time.Minute, "how long a job may stay running before another worker takes it as stuck (its process died); at least -job-timeout")
+	minRetry := fs.Duration("min-retry", 2*time.Second, "wait after a job's first failure, doubled after each")
+	maxRetry := fs.Duration("max-retry", 10*time.Minute, "longest wait between tries of a job")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,8 +64,10 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 			logger.Error("lti keys unavailable", "error", err.Error())
 		}
 		return ks
-	}, &http.Client{Timeout: 10 * time.Second})
-	w := grades.NewWorker(st, services, grades.Options{Titles: lessonTitles(course), Logger: logger})
+	}, platformClient(*workers))
+	w := grades.NewWorker(st, services, grades.Options{
+		Titles: lessonTitles(course), Logger: logger, Timeout: *jobTimeout, MinRetry: *minRetry, MaxRetry: *maxRetry,
+	})
 	proc := newProcess("worker", cfg.Platform, started)
 	client, err := grades.NewClient(pool, w, grades.ClientOptions{ID: proc.ID, Workers: *workers, RescueAfter: *rescueAfter, Logger: logger})
 	if err != nil {
@@ -128,4 +133,13 @@ func lessonTitles(course *content.Course) func(string) string {
 		}
 		return ""
 	}
+}
+
+// platformClient is the HTTP client of calls to LMSs: a 10 s timeout, and
+// an idle connection kept per job running at once, so that a busy worker
+// reuses its connections to an LMS instead of opening one per score.
+func platformClient(workers int) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = max(workers, 2)
+	return &http.Client{Timeout: 10 * time.Second, Transport: t}
 }
