@@ -272,3 +272,66 @@ WHERE g.class_id = $1 ORDER BY g.user_id, g.quiz`, lms.class.ID)
 	}
 	t.Logf("%d grades at the LMS match the class grades", checked)
 }
+
+// TestWorkerSIGTERMFinishesRunningJob: SIGTERM reaches a worker while it
+// waits on a slow LMS: it fetches nothing more, lets the running job
+// deliver its grade, leaves the formation and exits 0.
+func TestWorkerSIGTERMFinishesRunningJob(t *testing.T) {
+	ctx := context.Background()
+	dbURL := storetest.NewURL(t)
+	pool, err := store.Open(ctx, dbURL, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	st := store.New(pool)
+	lms := newLMSCourse(t, st, 1)
+	var user int64
+	for id := range lms.subjects {
+		user = id
+	}
+	if err := lms.platform.Misbehave(ltiplatform.ScoreDelay(3*time.Second, 1)); err != nil {
+		t.Fatal(err)
+	}
+	a := store.NewAttempt{
+		Attempt: store.Attempt{ID: "00000000-0000-4000-8000-000000000001", UserID: user, Quiz: "config", ClassID: lms.class.ID,
+			Version: "v1", Seed: 1, StartedAt: time.Now().Add(-time.Minute), Score: 1, MaxScore: 2},
+		VersionBody: []byte(`{"slug":"config"}`),
+	}
+	if _, _, err := st.SaveAttempt(ctx, a, quiz.DefaultSettings()); err != nil {
+		t.Fatal(err)
+	}
+	worker := startWorker(t, "worker", map[string]string{"DATABASE_URL": dbURL, "LTI_PRIVATE_KEY": lms.keyPEM})
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var running int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state = 'running'`).Scan(&running); err != nil {
+			t.Fatal(err)
+		}
+		if running == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the job never ran")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	worker.Signal(t, syscall.SIGTERM)
+	if err := worker.Wait(t, 30*time.Second); err != nil {
+		t.Fatalf("worker exit after SIGTERM: %v, want 0", err)
+	}
+	var status string
+	var processes int
+	if err := pool.QueryRow(ctx, `SELECT status, (SELECT count(*) FROM processes) FROM lti_scores`).Scan(&status, &processes); err != nil {
+		t.Fatal(err)
+	}
+	if status != store.LTIScoreSent {
+		t.Errorf("after the graceful stop the grade is %s, want sent by the running job", status)
+	}
+	if processes != 0 {
+		t.Errorf("%d processes left in the formation, want the stopped worker gone", processes)
+	}
+	if len(lms.platform.Scores()) != 1 {
+		t.Errorf("the LMS holds %d scores, want 1", len(lms.platform.Scores()))
+	}
+}
