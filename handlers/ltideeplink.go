@@ -73,7 +73,7 @@ func (h *Handler) renderDeepLink(c *echo.Context, status int, sealed string, r l
 	v := views.DeepLinkView{Request: sealed, Platform: platformName(p), One: !r.Settings.AcceptMultiple, Error: problem}
 	for _, l := range h.views.course.Lessons() {
 		v.Lessons = append(v.Lessons, views.DeepLinkLesson{
-			Slug: l.Slug, Number: l.Number, Numeral: l.Numeral, Title: l.Title,
+			Slug: l.Slug, Numeral: l.Numeral, Title: l.Title,
 			Chosen: slices.Contains(chosen, l.Slug), WithQuiz: !slices.Contains(noQuiz, l.Slug),
 		})
 	}

@@ -6,10 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
 	"github.com/twelve-course/twelve/internal/ltiplatform"
+	"github.com/twelve-course/twelve/lti"
 )
 
 // TestLTIDeepLinking: an instructor's deep linking launch opens the lesson
@@ -209,4 +211,58 @@ func labelFor(d testDoc, id string) string {
 func attrValue(n *html.Node) string {
 	v, _ := attrOf(n, "value")
 	return v
+}
+
+// TestLTIDeepLinkingSettings: what the LMS asked for decides what the
+// picker takes; a request it cannot serve gets a clear answer and sends
+// nothing.
+func TestLTIDeepLinkingSettings(t *testing.T) {
+	s := newLinksSite(t, ltiplatform.Options{}, true)
+	p, err := s.app.store.LTIPlatform(t.Context(), s.lms.Issuer(), s.lms.ClientID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.app.handler(t) // same SECRET_KEY: its seals open in the app
+	lessons := s.app.course.Lessons()
+	valid := func() ltiDeepLink {
+		return ltiDeepLink{
+			PlatformID: p.ID, DeploymentID: s.lms.DeploymentID(), UserID: 1, ClassRole: lti.RoleInstructor,
+			Settings: lti.DeepLinkingSettings{ReturnURL: s.lms.Issuer() + "/deeplink/return", AcceptTypes: []string{"ltiResourceLink"}, AcceptMultiple: true},
+			Expires:  time.Now().Add(time.Hour),
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(*ltiDeepLink)
+		status int
+		says   string
+	}{
+		{"one item only", func(d *ltiDeepLink) { d.Settings.AcceptMultiple = false }, 422, "one lesson at a time"},
+		{"no links wanted", func(d *ltiDeepLink) { d.Settings.AcceptTypes = []string{"file", "html"} }, 400, "did not ask for links"},
+		{"return URL not https", func(d *ltiDeepLink) { d.Settings.ReturnURL = "http://lms.example.test/return" }, 400, "not https"},
+		{"platform removed", func(d *ltiDeepLink) { d.PlatformID = p.ID + 1000 }, 404, "removed from Twelve"},
+		{"expired", func(d *ltiDeepLink) { d.Expires = time.Now().Add(-time.Minute) }, 400, "within an hour"},
+		{"no role in the course", func(d *ltiDeepLink) { d.ClassRole = "" }, 403, "not an instructor or teaching assistant"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := valid()
+			tt.change(&d)
+			sealed, err := h.sealDeepLink(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := ltiplatform.Form{Action: s.url + "/lti/deep-link", Method: http.MethodPost,
+				Values: url.Values{"dl": {sealed}, "lesson": {lessons[0].Slug, lessons[1].Slug}}}
+			got := s.submit(&http.Client{}, f, s.url)
+			wantPage(t, got, tt.status)
+			text := nodeText(got.doc.root)
+			if !strings.Contains(text, tt.says) {
+				t.Errorf("the page does not say %q:\n%.1500s", tt.says, text)
+			}
+			if strings.Contains(got.body, "data-lti-autosubmit") {
+				t.Error("the page sends something to the LMS")
+			}
+		})
+	}
 }

@@ -211,8 +211,9 @@ func platformReason(err error) string {
 
 // allowRegistrationFrame lets the LMS whose configuration address this
 // is frame the registration page (it is not yet registered, so not yet
-// among the origins that may frame Twelve). The page has nothing to
-// click, so framing it cannot trick anyone into an action.
+// among the origins that may frame Twelve). The page has nothing to act
+// on but the header's sign-out, whose cookie another site's frame does
+// not get (docs/lti-links.md), so framing it tricks no one.
 func (h *Handler) allowRegistrationFrame(c *echo.Context, configURL string) {
 	u, err := url.Parse(configURL)
 	if err != nil || lti.CheckURL(configURL) != nil {

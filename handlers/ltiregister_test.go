@@ -226,3 +226,26 @@ func TestLTIRegisterPinsIssuerKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestLTIRegisterIsRateLimited: registrations share the register budget;
+// beyond its burst one address gets a 429 before anything is read, while
+// another address is still answered.
+func TestLTIRegisterIsRateLimited(t *testing.T) {
+	a := newTestApp(t, appOptions{wire: stopClock})
+	send := func(peer string) int {
+		r := httptest.NewRequest(http.MethodGet, "/lti/register", nil)
+		r.RemoteAddr = peer
+		return serve(a.e, r).Code
+	}
+	for i := range registerLimit.Burst {
+		if code := send("203.0.113.7:40000"); code != http.StatusBadRequest {
+			t.Fatalf("request %d of %d = %d, want 400 (no parameters)", i+1, registerLimit.Burst, code)
+		}
+	}
+	if code := send("203.0.113.7:40000"); code != http.StatusTooManyRequests {
+		t.Errorf("after the burst = %d, want 429", code)
+	}
+	if code := send("198.51.100.9:40000"); code != http.StatusBadRequest {
+		t.Errorf("another address = %d, want 400", code)
+	}
+}

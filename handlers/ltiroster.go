@@ -44,11 +44,13 @@ func (h *Handler) syncLTIRoster(c *echo.Context) error {
 		return h.platformFailed(c, "The LMS's roster could not be read", "Twelve asked "+platformName(lc.Platform)+" for the course's members", err)
 	}
 	res, err := h.store.SyncLTIRosterCounts(ctx, a.Class.ID, lc.Platform.Issuer, rosterMembers(members))
-	if errors.Is(err, store.ErrInvalid) {
+	switch {
+	case errors.Is(err, store.ErrInvalid):
 		return &Error{Status: http.StatusBadGateway, Heading: "The LMS's roster could not be used",
-			Message: "The LMS listed a member without an id, so nothing was changed. Tell the LMS's administrator."}
-	}
-	if err != nil {
+			Message: "The LMS listed a member Twelve cannot store (a name or email that is not text), so nothing was changed. Tell the LMS's administrator."}
+	case errors.Is(err, store.ErrNotFound): // the platform was removed meanwhile
+		return errNotLTIClass
+	case err != nil:
 		return err
 	}
 	h.reloadClass(c, a.Class.ID)

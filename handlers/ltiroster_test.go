@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/twelve-course/twelve/internal/ltiplatform"
+	"github.com/twelve-course/twelve/lti"
+	"github.com/twelve-course/twelve/store"
 )
 
 // TestLTIRosterSync: an instructor launched from the LMS syncs the class
@@ -127,4 +131,27 @@ func (s *linksSite) members(classID int64) int {
 		s.t.Fatal(err)
 	}
 	return n
+}
+
+// TestRosterMembers: only active members with a class role are synced,
+// named by their name or else their given and family names.
+func TestRosterMembers(t *testing.T) {
+	learner := []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"}
+	got := rosterMembers([]lti.Member{
+		{UserID: "a", Name: "Ann Active", Email: "ann@example.edu", Roles: learner},
+		{UserID: "b", GivenName: "Ben", FamilyName: "Given", Status: "Active", Roles: []string{"Instructor"}},
+		{UserID: "c", Name: "Cy Gone", Status: "Inactive", Roles: learner},
+		{UserID: "d", Name: "Di Deleted", Status: "Deleted", Roles: learner},
+		{UserID: "e", FamilyName: "Only", Roles: []string{"http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant", "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"}},
+		{UserID: "f", Name: "No Role", Roles: []string{"http://purl.imsglobal.org/vocab/lis/v2/institution/person#Staff"}},
+	})
+	want := []store.LTIMember{
+		{UserID: "a", Name: "Ann Active", Email: "ann@example.edu", Role: store.RoleStudent},
+		{UserID: "b", Name: "Ben Given", Role: store.RoleInstructor},
+		{UserID: "e", Name: "Only", Role: store.RoleTA},
+		{UserID: "f", Name: "No Role", Role: ""}, // the store leaves members without a role out
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rosterMembers (-want +got):\n%s", diff)
+	}
 }
