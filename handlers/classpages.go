@@ -240,6 +240,16 @@ func (h *Handler) renderClass(c *echo.Context, status int, a classAccess, edit v
 		v.Notice = plural(max(added, 0), "person was", "people were") + " added to the class; " +
 			plural(max(invited, 0), "person was", "people were") + " invited and will join at their first sign-in."
 	}
+	if q.Has("lms_added") || q.Has("lms_updated") {
+		added, _ := strconv.Atoi(q.Get("lms_added"))
+		updated, _ := strconv.Atoi(q.Get("lms_updated"))
+		v.Notice = "The roster was synced from the LMS: " + plural(max(added, 0), "person was", "people were") + " added; " +
+			plural(max(updated, 0), "member's role was", "members' roles were") + " updated."
+	}
+	if v.LMS, err = h.classLMS(ctx, a.Class.ID); err != nil {
+		return err
+	}
+	v.Header.LMS = v.LMS != nil
 	for _, m := range members {
 		row := views.ClassMemberRow{
 			UserID: strconv.FormatInt(m.UserID, 10), Name: orUnnamed(m.Name), Email: m.Email, Role: roleName(m.Role),

@@ -61,6 +61,11 @@ func TestClassRoutesAccess(t *testing.T) {
 		}, manage},
 		{"GET", base + "/roster", nil, manageGet},
 		{"POST", base + "/roster", func() url.Values { return fields("action", "confirm", "csv", "email\nnew@example.edu\n") }, manage},
+		// cs101 is an LMS course (makeLMSCourse) whose launches offered no
+		// roster service: those who may sync are told so.
+		{"POST", base + "/lms/roster", func() url.Values { return url.Values{} }, [6]int{401, 403, 403, 403, 400, 400}},
+		// cs102 is no LMS course: its instructor (olga) and staff get 404.
+		{"POST", "/instructor/classes/cs102/lms/roster", func() url.Values { return url.Values{} }, [6]int{401, 403, 403, 404, 403, 404}},
 		{"GET", base + "/quizzes", nil, manageGet},
 		{"POST", base + "/quizzes", func() url.Values { return fields("config.attempt_limit", "3") }, manage},
 		{"GET", base + "/accommodations", nil, read},
@@ -75,7 +80,10 @@ func TestClassRoutesAccess(t *testing.T) {
 			a.reload(a.cs101.ID)
 			return fields("user", strconv.FormatInt(a.sam.id, 10), "quiz", "logs")
 		}, [6]int{401, 403, 303, 403, 303, 303}},
+		{"GET", base + "/lms", nil, read},
+		{"POST", base + "/lms/retry", nil, manage},
 	}
+	makeLMSCourse(t, a.store, a.cs101.ID)
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
 			for i, s := range who {

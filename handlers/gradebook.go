@@ -138,12 +138,14 @@ func (h *Handler) gradebookPage(c *echo.Context, scope reportScope) error {
 		line := views.GradebookLine{
 			StudentURL: scope.studentURL(r.UserID),
 			Name:       orUnnamed(r.Name), Email: r.Email, Total: percent(r.Total),
+			NotStarted: true,
 		}
 		for i := range lessons {
 			var cell views.GradeCell
 			if g := gradeAt(r.Grades, i); g != nil {
 				cell.Grade = percent(*g)
 				cell.Passed = passedAt(r.Passed, i)
+				line.NotStarted = false
 			}
 			line.Cells = append(line.Cells, cell)
 		}

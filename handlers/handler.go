@@ -107,6 +107,7 @@ type Handler struct {
 	feeds    *calendar.FeedTokens // calendar feed links
 	frames   *framing.List        // who may frame the pages (CSP frame-ancestors)
 	lti      ltiTool              // LTI launches
+	ltiCalls *lti.Services        // platform services and Dynamic Registration
 }
 
 // newHandler holds d for the routes.
@@ -183,6 +184,7 @@ func newHandler(d Deps) (*Handler, error) {
 		frames:   d.Frames,
 		lti:      ltiTool,
 	}
+	h.ltiCalls = lti.NewServices(h.currentLTIKeys, d.LTIClient)
 	if h.signouts == nil {
 		h.signouts = signout.New(signout.Options{Store: d.Store, Logger: d.Logger, Horizon: d.Config.SessionMaxLifetime})
 	}

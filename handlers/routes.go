@@ -56,6 +56,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/instructor/classes/:slug/roster", h.uploadRoster, manage)
 	e.GET("/instructor/classes/:slug/quizzes", h.showQuizSettings, manage)
 	e.POST("/instructor/classes/:slug/quizzes", h.saveQuizSettings, manage)
+	e.POST("/instructor/classes/:slug/lms/roster", h.syncLTIRoster, manage)
 	e.GET("/instructor/classes/:slug/accommodations", h.showAccommodations, read)
 	e.POST("/instructor/classes/:slug/accommodations", h.saveAccommodation, read)
 	e.POST("/instructor/classes/:slug/accommodations/delete", h.deleteAccommodation, read)
@@ -67,6 +68,10 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/instructor/classes/:slug/gradebook-moodle.csv", h.exportClassMoodle, read)
 	e.GET("/instructor/classes/:slug/quizzes/:quiz", h.showClassQuizStatistics, read)
 	e.GET("/instructor/classes/:slug/students/:id", h.showClassStudent, read)
+
+	// A class that is an LMS course: its grades at the LMS (handlers/ltisync.go)
+	e.GET("/instructor/classes/:slug/lms", h.showLMSSync, read)
+	e.POST("/instructor/classes/:slug/lms/retry", h.retryLMSSync, manage)
 
 	// Sign-in (OpenID Connect); identity then travels in a signed cookie
 	e.GET("/login", h.startSignIn, signIn)
@@ -93,6 +98,14 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/lti/landed", h.showLTILanded)
 	e.GET("/lti/continue", h.continueLTI, register)
 	e.GET("/lti/jwks", h.serveJWKS)
+
+	// Dynamic Registration, opened by an LMS for its administrator; the
+	// lesson picker, opened by a verified deep-linking launch with its
+	// sealed request (which its form posts back: the page works where the
+	// LMS's frame gets no identity cookie)
+	e.GET("/lti/register", h.registerTool, h.limited(h.limits.register, "LMS registrations", ""))
+	e.GET(ltiDeepLinkPath, h.showDeepLink)
+	e.POST(ltiDeepLinkPath, h.sendDeepLinks)
 
 	// Operations
 	e.GET("/healthz", h.healthz)

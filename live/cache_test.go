@@ -27,6 +27,9 @@ func TestLessonReadingsAreAtMostASecondOld(t *testing.T) {
 		if running != "web ×1" || !strings.HasPrefix(read1, "at ") {
 			t.Fatalf("first request: formation %q read %q, want web ×1 and when it was read", running, read1)
 		}
+		if facts["worker"] != NoWorkerWarning {
+			t.Errorf("with no worker process, background jobs = %q, want %q", facts["worker"], NoWorkerWarning)
+		}
 		st.beat(store.Process{ID: "web.2.bb", Kind: "web", Host: "web.2", PID: 2, StartedAt: time.Now()})
 
 		// Within dbFactsTTL the reading is reused, and the panel says when it was taken.

@@ -225,6 +225,7 @@ func (r *request) concurrency(p *views.FactorPanel) {
 		value = strings.Join(summary, ", ")
 	}
 	p.Facts = append(p.Facts, factText("formation", "Running now", value))
+	p.Facts = append(p.Facts, workerFact(count["worker"]))
 	p.Table = &views.FactTable{
 		Caption: "Processes that beat in the last " + formationWindow.String() + " (this one highlighted)",
 		Columns: []string{"Type", "Host", "PID", "Started", "Last beat"},
@@ -232,6 +233,23 @@ func (r *request) concurrency(p *views.FactorPanel) {
 		Empty:   "No process has beaten in the last " + formationWindow.String() + ".",
 	}
 }
+
+// workerFact says whether a worker process (twelve worker) runs the
+// background jobs: without one, grades for LMSs wait.
+func workerFact(workers int) views.Fact {
+	if workers == 0 {
+		return views.Fact{Key: "worker", Label: "Background jobs", Value: NoWorkerWarning, State: "bad"}
+	}
+	value := fmt.Sprintf("%d worker processes send grades to LMSs", workers)
+	if workers == 1 {
+		value = "1 worker process sends grades to LMSs"
+	}
+	return views.Fact{Key: "worker", Label: "Background jobs", Value: value, State: "ok"}
+}
+
+// NoWorkerWarning is what pages say when no worker process has beaten
+// recently.
+const NoWorkerWarning = "No worker is running: grades wait until one starts"
 
 // IX. Disposability
 func (r *request) disposability(p *views.FactorPanel) {

@@ -77,6 +77,7 @@ func TestPanelsShowTheProcess(t *testing.T) {
 		{"VII", "request-host", "twelve.example"},
 		{"VII", "scheme", "https"},
 		{"VIII", "formation", "web ×1, worker ×1"},
+		{"VIII", "worker", "1 worker process sends grades to LMSs"},
 		{"IX", "startup", "12 ms, from twelve web starting to its port being bound"},
 		{"IX", "drain-timeout", "25s"},
 		{"X", "database-version", "version 15.18"},

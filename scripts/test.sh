@@ -53,5 +53,7 @@ for p in "${race_pkgs[@]}"; do [ -d "$p" ] && race+=("$p"); done
 mapfile -t others < <(go list ./... | grep -v -x -F -f <(cd . && go list "${race[@]}"))
 status=0
 go test -count=1 -race "${race[@]}" || status=1
-go test -count=1 "${others[@]}" || status=1
+# The browser journeys take about 8 minutes on a busy machine, close to go
+# test's default limit of 10 minutes per package.
+go test -count=1 -timeout 20m "${others[@]}" || status=1
 exit $status

@@ -114,7 +114,10 @@ const attemptColumns = `id, user_id, quiz, version, attempt_no, seed, started_at
 //
 // It takes three round trips to the database: begin, queue and look (the
 // lock, the attempt id, the attempts before it), then write (the attempt,
-// its responses, the grade, the report summaries), then commit. The quiz
+// its responses, the grade, the report summaries), then commit. An
+// attempt in an LTI class (an LMS course) also marks its class grade
+// pending in lti_scores and queues the lti_score job that sends it, in
+// the same transaction: one round trip more, for those only. The quiz
 // version's content is sent only until this Store has seen it stored.
 func (s *Store) SaveAttempt(ctx context.Context, a NewAttempt, settings quiz.Settings) (stored Attempt, created bool, err error) {
 	stored, created, err = s.saveAttempt(ctx, a, settings)
@@ -164,12 +167,15 @@ ON CONFLICT (user_id, quiz) DO UPDATE
 SET attempts = EXCLUDED.attempts, grade = EXCLUDED.grade, passed = EXCLUDED.passed, updated_at = now()`
 	// The same for the class the attempt was taken in, by its rules, and
 	// the student's row of the class's gradebook (if they are a student
-	// member still).
+	// member still). Its updated_at only moves forward, even for two
+	// submits whose transactions began in the other order: it is the
+	// grade's time at the LMS, which keeps the latest (LTI AGS).
 	upsertClassGradeSQL = `
 INSERT INTO class_grades (class_id, user_id, quiz, attempts, grade, passed, late, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, now())
 ON CONFLICT (class_id, user_id, quiz) DO UPDATE
-SET attempts = EXCLUDED.attempts, grade = EXCLUDED.grade, passed = EXCLUDED.passed, late = EXCLUDED.late, updated_at = now()`
+SET attempts = EXCLUDED.attempts, grade = EXCLUDED.grade, passed = EXCLUDED.passed, late = EXCLUDED.late,
+    updated_at = GREATEST(now(), class_grades.updated_at + interval '1 microsecond')`
 	refreshClassGradebookSQL = `SELECT refresh_class_gradebook($1, ARRAY[$2::bigint])`
 )
 
@@ -200,6 +206,10 @@ func (s *Store) saveAttempt(ctx context.Context, a NewAttempt, settings quiz.Set
 		priors, err = pgx.CollectRows(rows, pgx.RowToStructByPos[prior])
 		return err
 	})
+	var lmsClass bool
+	if a.ClassID != 0 {
+		look.Queue(isLTIClassSQL, a.ClassID).QueryRow(func(row pgx.Row) error { return row.Scan(&lmsClass) })
+	}
 	checkStart := settings.StartCounts() || a.StartNo > 0
 	var recorded []start
 	var numbersUsed int
@@ -258,10 +268,18 @@ func (s *Store) saveAttempt(ctx context.Context, a NewAttempt, settings quiz.Set
 			classGrade, late := gradeOf(settings, inClass)
 			write.Queue(upsertClassGradeSQL, a.ClassID, a.UserID, a.Quiz, len(inClass), classGrade, settings.Passed(classGrade), late)
 			write.Queue(refreshClassGradebookSQL, a.ClassID, a.UserID)
+			if lmsClass {
+				write.Queue(pendingLTIScoreSQL, a.ClassID, a.UserID, a.Quiz)
+			}
 		}
 		queueReports(write, a.UserID, a.ID)
 		if err := tx.SendBatch(ctx, write).Close(); err != nil {
 			return err
+		}
+		if lmsClass {
+			if err := s.enqueueLTIScore(ctx, tx, LTIScoreArgs{ClassID: a.ClassID, UserID: a.UserID, Quiz: a.Quiz}); err != nil {
+				return err
+			}
 		}
 		created = true
 		return nil

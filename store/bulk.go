@@ -235,7 +235,7 @@ func (s *Store) DeleteUsersFrom(ctx context.Context, issuer string) (int64, erro
 			// Everyone is the issuer's: emptying the tables beats deleting
 			// millions of rows one by one.
 			_, err := tx.Exec(ctx, `TRUNCATE attempt_items, responses, grades, attempts, attempt_starts, gradebook,
-    class_grades, class_gradebook, accommodations, class_members, users`)
+    class_grades, class_gradebook, accommodations, class_members, lti_scores, users`)
 			return err
 		}
 		for _, sql := range []string{

@@ -53,9 +53,20 @@ RETURNING xmax = 0`
 // platformIssuer, ErrInvalid for a member with no id or an unknown role.
 // Syncing the same roster again changes nothing.
 func (s *Store) SyncLTIRoster(ctx context.Context, classID int64, platformIssuer string, members []LTIMember) (added int, err error) {
+	r, err := s.SyncLTIRosterCounts(ctx, classID, platformIssuer, members)
+	return r.Added, err
+}
+
+// LTIRosterSync counts what a roster sync changed: members who joined,
+// and members already there whose role changed.
+type LTIRosterSync struct{ Added, Updated int }
+
+// SyncLTIRosterCounts is SyncLTIRoster, counting the role changes too.
+func (s *Store) SyncLTIRosterCounts(ctx context.Context, classID int64, platformIssuer string, members []LTIMember) (LTIRosterSync, error) {
+	var out LTIRosterSync
 	subjects, emails, names, roles, err := rosterColumns(members)
 	if err != nil {
-		return 0, err
+		return out, err
 	}
 	err = s.classTx(ctx, func(tx pgx.Tx) (int64, bool, error) {
 		var issuer string
@@ -84,16 +95,18 @@ func (s *Store) SyncLTIRoster(ctx context.Context, classID int64, platformIssuer
 		}
 		for _, inserted := range changed {
 			if inserted {
-				added++
+				out.Added++
+			} else {
+				out.Updated++
 			}
 		}
 		_, err = tx.Exec(ctx, ltiRosterSyncedSQL, classID)
 		return classID, len(changed) > 0, err
 	})
 	if err != nil {
-		return 0, ltiWriteError("sync LTI roster", err)
+		return LTIRosterSync{}, ltiWriteError("sync LTI roster", err)
 	}
-	return added, nil
+	return out, nil
 }
 
 // rosterColumns returns the roster as columns, one entry per member with

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/twelve-course/twelve/migrations"
 )
@@ -31,9 +34,29 @@ type MigrationResult struct {
 	Duration string
 }
 
-// Migrate applies every pending migration under a session advisory lock and
-// returns those it applied (none when the schema is current).
+// riverMigrationLockID serialises concurrent runs of River's migrations,
+// as migrationLockID does Twelve's own.
+const riverMigrationLockID = 4_212_121_214
+
+// Migrate applies every pending migration under a session advisory lock,
+// then River's (the job queue's tables, see LTI grade delivery), and
+// returns those it applied (none when the schema is current). River's
+// migrations are reported with Source "river/NAME".
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]MigrationResult, error) {
+	out, err := migrateGoose(ctx, pool, logger)
+	if err != nil {
+		return nil, err
+	}
+	river, err := migrateRiver(ctx, pool, logger)
+	if err != nil {
+		return out, err
+	}
+	return append(out, river...), nil
+}
+
+// migrateGoose applies Twelve's own migrations. The connections goose
+// held go back to the pool when it returns.
+func migrateGoose(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]MigrationResult, error) {
 	p, closeDB, err := provider(pool, true)
 	if err != nil {
 		return nil, err
@@ -49,6 +72,51 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]Mi
 		logger.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
 	}
 	return out, nil
+}
+
+// migrateRiver applies River's pending migrations while holding a session
+// advisory lock on a connection of its own, so that two release phases at
+// once apply each one once: the second finds them applied.
+func migrateRiver(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]MigrationResult, error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, opError("river migration lock", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(riverMigrationLockID)); err != nil {
+		return nil, opError("river migration lock", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(riverMigrationLockID)) //nolint:errcheck
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		return nil, opError("river migrations", err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, opError("river migrate", err)
+	}
+	var out []MigrationResult
+	for _, v := range res.Versions {
+		out = append(out, MigrationResult{Version: int64(v.Version), Source: "river/" + v.Name, Duration: v.Duration.String()})
+		logger.Info("migration applied", "version", v.Version, "file", "river/"+v.Name, "duration_ms", v.Duration.Milliseconds())
+	}
+	return out, nil
+}
+
+// checkRiver returns ErrSchemaBehind when River's migrations are pending.
+func checkRiver(ctx context.Context, pool *pgxpool.Pool) error {
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return opError("river migrations", err)
+	}
+	res, err := m.Validate(ctx, nil)
+	if err != nil {
+		return opError("river schema version", err)
+	}
+	if !res.OK {
+		return fmt.Errorf("%w (the job queue's tables: %s)", ErrSchemaBehind, strings.Join(res.Messages, "; "))
+	}
+	return nil
 }
 
 // SchemaVersion returns the applied and the latest known migration version.
@@ -74,7 +142,7 @@ func CheckSchema(ctx context.Context, pool *pgxpool.Pool) error {
 	if current < latest {
 		return fmt.Errorf("%w (database at %d, release needs %d)", ErrSchemaBehind, current, latest)
 	}
-	return nil
+	return checkRiver(ctx, pool)
 }
 
 func provider(pool *pgxpool.Pool, locked bool) (*goose.Provider, func(), error) {

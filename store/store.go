@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 )
 
 // Store runs Twelve's SQL on one pool.
@@ -19,10 +20,18 @@ type Store struct {
 	pool *pgxpool.Pool
 	// versions holds the quiz version hashes seen stored (see SaveAttempt).
 	versions sync.Map
+	// jobs queues River jobs in the store's transactions (LTI scores);
+	// jobsErr is why it could not be made.
+	jobs    *river.Client[pgx.Tx]
+	jobsErr error
 }
 
 // New wraps an open pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store {
+	s := &Store{pool: pool}
+	s.jobs, s.jobsErr = newJobs(pool)
+	return s
+}
 
 // Pool returns the underlying pool.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

@@ -60,8 +60,11 @@ type ClassHeader struct {
 	// Switch lists every class for course staff (nil for others).
 	Switch []ClassSwitch
 	// Current names the class page: "overview", "roster", "quizzes",
-	// "accommodations".
+	// "accommodations", "lms".
 	Current string
+	// LMS is true for a class that is an LMS course: the nav links to
+	// its LMS grades page.
+	LMS bool
 }
 
 // ClassMemberRow is one member in a class's roster.
@@ -96,6 +99,18 @@ type ClassView struct {
 	// Staff is the add-staff form's email and role, with its problem.
 	StaffEmail ClassField
 	StaffRole  string
+	// LMS is the LMS course the class was made from; nil for a class
+	// made in Twelve.
+	LMS *ClassLMS
+}
+
+// ClassLMS is the LMS course of a class made by an LTI launch.
+type ClassLMS struct {
+	Platform string
+	// Synced is when the roster was last synced from the LMS ("never").
+	Synced string
+	// CanSync is whether the LMS has offered its roster service.
+	CanSync bool
 }
 
 // RosterRowView is one row of a roster preview.

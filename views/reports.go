@@ -93,6 +93,9 @@ type GradebookLine struct {
 	Email      string
 	Cells      []GradeCell
 	Total      string
+	// NotStarted is a student with no graded attempt yet (such as a
+	// member brought in by an LMS roster sync who never launched).
+	NotStarted bool
 }
 
 // GradeCell is a lesson grade: "" when the student has no attempt.

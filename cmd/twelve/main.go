@@ -1,5 +1,6 @@
 // Command twelve is the one binary of the Twelve course: `twelve web` serves
-// it, `twelve migrate` brings the schema up to date (Heroku's release phase)
+// it, `twelve worker` works the background jobs (grades sent to LMSs),
+// `twelve migrate` brings the schema up to date (Heroku's release phase)
 // and `twelve admin …` holds the one-off admin processes.
 package main
 
@@ -32,6 +33,7 @@ const usage = `usage: twelve <command> [flags]
 
 commands:
   web       serve the course over HTTP on $PORT
+  worker    work the background jobs (grades sent to LMSs) until SIGTERM
   migrate   apply pending database migrations (Heroku's release phase)
   admin     one-off admin processes; "twelve admin help" lists them
 `
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	switch args[0] {
 	case "web":
 		return runWeb(ctx, args[1:], getenv, stdout)
+	case "worker":
+		return runWorker(ctx, args[1:], getenv, stdout)
 	case "migrate":
 		return runMigrate(ctx, args[1:], getenv, stdout)
 	case "admin":

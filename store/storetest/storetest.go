@@ -23,6 +23,10 @@ import (
 	"github.com/twelve-course/twelve/store"
 )
 
+// riverSchema names the River release whose migrations store.Migrate
+// applies after Twelve's: a new one makes a new template.
+const riverSchema = "river v0.51.2"
+
 var template struct {
 	once sync.Once
 	name string
@@ -133,6 +137,7 @@ func ensureTemplate(ctx context.Context, admin string) (string, error) {
 
 func migrationsHash() string {
 	h := sha256.New()
+	h.Write([]byte(riverSchema))
 	_ = fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -33,8 +33,17 @@ type tab struct {
 // and returns its first tab, at a desktop size in light mode.
 func newBrowser(t *testing.T, s *site) *tab {
 	t.Helper()
+	return newBrowserIn(t, s, t.TempDir())
+}
+
+// newBrowserIn is newBrowser with the profile (user data directory) the
+// test gives, which it may have prepared: settings a person would have
+// chosen, in Default/Preferences. The directory must outlive the browser:
+// a t.TempDir made before this call is removed after it has exited
+// (cleanups run last-in first-out).
+func newBrowserIn(t *testing.T, s *site, profile string) *tab {
+	t.Helper()
 	requireBrowser(t)
-	profile := t.TempDir() // removed after the browser has exited (cleanups run last-in first-out)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless,

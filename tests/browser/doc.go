@@ -2,7 +2,10 @@
 // real `twelve web` binary, a fresh PostgreSQL database and the development
 // OpenID provider, driven in Debian's chromium with chromedp. The journeys
 // answer quizzes with the keyboard only, sign out in another tab mid-quiz,
-// read the instructor reports and check phone-sized pages; every page they
+// read the instructor reports, check phone-sized pages, and launch Twelve
+// from the test LMS (internal/ltiplatform) inside its iframe, on another
+// site, with and without the browser keeping Twelve's cookies there (see
+// docs/lti.md, "In an iframe: which browser does what"); every page they
 // visit is checked with axe-core (WCAG 2.2 A and AA, light and dark) and
 // screenshotted into artifacts/screenshots/.
 //

@@ -101,6 +101,7 @@ type site struct {
 	banks  map[string]*quiz.Quiz
 	signer *quiz.Signer
 	web    *proctest.Process
+	env    []string // the environment of twelve web, for admin commands
 }
 
 func startSite(t *testing.T) *site {
@@ -155,7 +156,7 @@ func startSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &site{URL: base, Issuer: idp.Issuer(), pool: pool, store: store.New(pool), banks: banks, signer: signer, web: web}
+	return &site{URL: base, Issuer: idp.Issuer(), pool: pool, store: store.New(pool), banks: banks, signer: signer, web: web, env: cmd.Env}
 }
 
 // waitReady waits until the process has discovered the provider: /login

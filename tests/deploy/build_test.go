@@ -197,6 +197,17 @@ func TestHerokuBuild(t *testing.T) {
 			t.Errorf("listening event revision = %v, want %q from -ldflags -X %s", ev["revision"], linkerValue, *symbol)
 		}
 	})
+
+	t.Run("worker starts and stops on SIGTERM", func(t *testing.T) {
+		worker := proctest.Start(t, "worker", procfileCommand(app, procs["worker"], storetest.NewURL(t), ""))
+		if ev := worker.WaitEvent(10*time.Second, func(ev proctest.Event) bool { return ev["msg"] == "worker started" }); ev == nil {
+			t.Fatal("no worker started event within 10 s")
+		}
+		worker.Signal(t, syscall.SIGTERM)
+		if err := worker.Wait(t, 30*time.Second); err != nil {
+			t.Errorf("worker exit after SIGTERM: %v, want 0", err)
+		}
+	})
 }
 
 // procfileCommand runs a Procfile command the way a dyno does: through a
