@@ -165,7 +165,7 @@ func (w *Worker) deliver(ctx context.Context, k store.LTIScoreKey, t store.LTISc
 		o.Error = ReasonNoScope
 		return o, nil
 	}
-	p := lti.Platform{ID: t.PlatformID, Issuer: t.Issuer, ClientID: t.ClientID, TokenURL: t.TokenURL}
+	p := lti.Platform{ID: t.PlatformID, Issuer: t.Issuer, ClientID: t.ClientID, TokenURL: t.TokenURL, TokenAudience: t.TokenAudience}
 	lineItem, err := w.lineItem(ctx, p, k, t)
 	if err == nil {
 		err = w.services.PostScore(ctx, p, lineItem, lti.Score{

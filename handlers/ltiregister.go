@@ -55,7 +55,7 @@ func (h *Handler) registerTool(c *echo.Context) error {
 	}
 	stored, err := h.store.AddLTIPlatform(c.Request().Context(), store.LTIPlatform{
 		Issuer: p.Issuer, ClientID: p.ClientID, Name: p.Name, AuthURL: p.AuthURL, TokenURL: p.TokenURL,
-		JWKSURL: p.JWKSURL, Via: store.LTIViaDynamic, Deployments: p.Deployments,
+		JWKSURL: p.JWKSURL, TokenAudience: p.TokenAudience, Via: store.LTIViaDynamic, Deployments: p.Deployments,
 	})
 	switch {
 	case errors.Is(err, store.ErrLTIPlatformExists):

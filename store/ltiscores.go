@@ -95,12 +95,14 @@ type LTIScoreTask struct {
 	Subject   string // the student's LTI user id at the platform; "" when they have none
 	ClassName string
 	// The LMS.
-	PlatformID   int64
-	Issuer       string
-	ClientID     string
-	TokenURL     string
-	LineItemsURL string
-	AGSScopes    []string
+	PlatformID int64
+	Issuer     string
+	ClientID   string
+	TokenURL   string
+	// TokenAudience is the platform's own client assertion audience, "" for TokenURL.
+	TokenAudience string
+	LineItemsURL  string
+	AGSScopes     []string
 	// LineItemURL is the quiz's gradebook column, "" until known.
 	LineItemURL string
 	// SentGradedAt is the grade time already sent (zero: none), and
@@ -112,7 +114,7 @@ type LTIScoreTask struct {
 const ltiScoreTaskSQL = `
 SELECT g.grade, g.attempts, g.updated_at,
        COALESCE((SELECT u.subject FROM users u WHERE u.id = g.user_id AND u.issuer = p.issuer), '') AS subject,
-       cl.name, p.id, p.issuer, p.client_id, p.token_url, c.lineitems_url, c.ags_scopes,
+       cl.name, p.id, p.issuer, p.client_id, p.token_url, p.token_audience, c.lineitems_url, c.ags_scopes,
        COALESCE(li.lineitem_url, '') AS lineitem_url,
        CASE WHEN s.status = 'sent' THEN s.graded_at END AS sent_graded_at,
        COALESCE(s.status, '') AS status
@@ -131,7 +133,7 @@ func (s *Store) LTIScoreTask(ctx context.Context, k LTIScoreKey) (LTIScoreTask, 
 	var t LTIScoreTask
 	var sent *time.Time
 	err := s.pool.QueryRow(ctx, ltiScoreTaskSQL, k.ClassID, k.UserID, k.Quiz).Scan(&t.Grade, &t.Attempts, &t.GradedAt,
-		&t.Subject, &t.ClassName, &t.PlatformID, &t.Issuer, &t.ClientID, &t.TokenURL, &t.LineItemsURL, &t.AGSScopes,
+		&t.Subject, &t.ClassName, &t.PlatformID, &t.Issuer, &t.ClientID, &t.TokenURL, &t.TokenAudience, &t.LineItemsURL, &t.AGSScopes,
 		&t.LineItemURL, &sent, &t.Status)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return LTIScoreTask{}, ErrNotFound
