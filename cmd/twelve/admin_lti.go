@@ -140,7 +140,11 @@ func adminLTIList(ctx context.Context, args []string, getenv func(string) string
 		return nil
 	}
 	for _, p := range ps {
-		fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\t%q\n", p.ID, p.Issuer, p.ClientID, strings.Join(p.Deployments, ","), p.Via, p.Name)
+		deployments := strings.Join(p.Deployments, ",")
+		if p.LearnsDeployments {
+			deployments = strings.TrimPrefix(deployments+",any it launches from", ",")
+		}
+		fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\t%q\n", p.ID, p.Issuer, p.ClientID, deployments, p.Via, p.Name)
 	}
 	return nil
 }
