@@ -127,7 +127,7 @@ func TestLessonsNameOnlyWhatExists(t *testing.T) {
 	}
 	procfile := strings.Split(strings.TrimSpace(read("Procfile")), "\n")
 	admin := adminCommands()
-	subcommands := map[string]bool{"web": true, "migrate": true, "admin": true}
+	subcommands := map[string]bool{"web": true, "worker": true, "migrate": true, "admin": true}
 
 	for _, l := range lessons {
 		for _, span := range l.spans {
