@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -160,7 +161,7 @@ func toLTIPlatform(p store.LTIPlatform) lti.Platform {
 	return lti.Platform{
 		ID: p.ID, Issuer: p.Issuer, ClientID: p.ClientID, Name: p.Name,
 		AuthURL: p.AuthURL, TokenURL: p.TokenURL, JWKSURL: p.JWKSURL, Deployments: p.Deployments,
-		TokenAudience: p.TokenAudience,
+		TokenAudience: p.TokenAudience, LearnsDeployments: p.LearnsDeployments,
 	}
 }
 
@@ -205,6 +206,14 @@ func (h *Handler) launchLTI(c *echo.Context) error {
 			return ltiRefusal(http.StatusUnauthorized, "this launch was used already. Launch Twelve from your LMS again.")
 		}
 		return err
+	}
+	if sp.LearnsDeployments && !slices.Contains(sp.Deployments, launch.DeploymentID) {
+		// Its registration named no deployment: this one is the
+		// platform's, as its signature says.
+		if err := h.store.AddLTIDeployment(ctx, sp.ID, launch.DeploymentID); err != nil {
+			return err
+		}
+		sp.Deployments = append(sp.Deployments, launch.DeploymentID)
 	}
 	return h.finishLTILaunch(c, sp, flow, launch)
 }

@@ -176,8 +176,9 @@ func frameAncestors(t *testing.T, h http.Header) string {
 
 // TestLTIFrameAncestors: with no LMS registered nobody may frame Twelve;
 // once one is, its origin (and no other) may, without X-Frame-Options;
-// the LMS page a launch started from is added by a verified launch, and a
-// made-up Origin is not.
+// the LMS page a launch started from is added by a verified launch when
+// it is on the LMS's site (the test LMS is on a loopback address, so
+// localhost is its site), and a made-up Origin is not.
 func TestLTIFrameAncestors(t *testing.T) {
 	s := newLTISite(t, false)
 	resp := s.get(s.browser(), s.url+"/")
@@ -199,10 +200,23 @@ func TestLTIFrameAncestors(t *testing.T) {
 		t.Errorf("LMS registered: X-Frame-Options = %q, want none", got)
 	}
 
-	// The LMS's course page, on another origin, starts the launch.
-	const coursePage = "https://courses.lms.example"
+	// A verified launch from a page on another site adds nothing: the
+	// Origin header is whatever the sender wrote.
 	b := s.browser()
-	form := s.idTokenForm(b, ltiplatform.LaunchOptions{User: "student", Lesson: "config"}, coursePage)
+	form := s.idTokenForm(b, ltiplatform.LaunchOptions{User: "student", Lesson: "config"}, "https://courses.lms.example")
+	if resp, body := s.submit(b, form); resp.StatusCode != http.StatusOK {
+		t.Fatalf("launch = %d:\n%s", resp.StatusCode, body)
+	}
+	resp = s.get(s.browser(), s.url+"/")
+	resp.Body.Close()
+	if got, want := frameAncestors(t, resp.Header), "frame-ancestors 'self' "+s.lms.Issuer(); got != want {
+		t.Errorf("after a launch from another site: %q, want %q", got, want)
+	}
+
+	// The LMS's course page, on another origin of its site, starts the launch.
+	const coursePage = "http://localhost:40001"
+	b = s.browser()
+	form = s.idTokenForm(b, ltiplatform.LaunchOptions{User: "student", Lesson: "config"}, coursePage)
 	if resp, body := s.submit(b, form); resp.StatusCode != http.StatusOK {
 		t.Fatalf("launch = %d:\n%s", resp.StatusCode, body)
 	}
@@ -214,7 +228,7 @@ func TestLTIFrameAncestors(t *testing.T) {
 
 	// A login by GET (a link or redirect in the LMS) names its page in
 	// Referer.
-	const otherPage = "https://other-courses.lms.example"
+	const otherPage = "http://localhost:40002"
 	st := stepper(b)
 	login := s.onlyForm(s.get(st, s.lms.LaunchURL(ltiplatform.LaunchOptions{User: "student2", Lesson: "config"})))
 	req, err := http.NewRequest("GET", login.Action+"?"+login.Values.Encode(), nil)

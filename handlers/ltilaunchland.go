@@ -3,12 +3,14 @@ package handlers
 import (
 	"crypto/rand"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v5"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/twelve-course/twelve/auth"
 	"github.com/twelve-course/twelve/framing"
@@ -59,7 +61,7 @@ func (h *Handler) finishLTILaunch(c *echo.Context, sp store.LTIPlatform, flow lt
 	if err != nil {
 		return err
 	}
-	h.allowFraming(c, sp.ID, flow.Origin, c.Request().Header.Get("Origin"))
+	h.allowFraming(c, sp, flow.Origin, c.Request().Header.Get("Origin"))
 
 	if launch.MessageType == lti.MessageDeepLinking {
 		sealed, err := h.sealDeepLink(ltiDeepLink{
@@ -107,21 +109,65 @@ func (h *Handler) startLTIIdentity(c *echo.Context, launch *lti.Launch, user sto
 // Twelve: the page that started the login and the one that posted the
 // id_token (their Origin headers). Each new origin is recorded for every
 // process (store: lti_origins, announced) and allowed in this one at once,
-// so the landing page may show in the LMS's frame. A failure to record is
+// so the landing page may show in the LMS's frame. Only an origin on the
+// LMS's own site is recorded (see sameSiteAsPlatform): these headers come
+// from whoever sends the launch, and one of the LMS's users must not be
+// able to let a site of their own frame Twelve. A failure to record is
 // logged: the launch itself is good.
-func (h *Handler) allowFraming(c *echo.Context, platformID int64, origins ...string) {
+func (h *Handler) allowFraming(c *echo.Context, p store.LTIPlatform, origins ...string) {
 	self := h.origin(c)
+	ctx := c.Request().Context()
 	for _, raw := range origins {
 		o, ok := framing.Origin(raw)
 		if !ok || o == self || h.frames.Headers().Allows(o) {
 			continue
 		}
-		if err := h.store.AddLTIOrigin(c.Request().Context(), platformID, o); err != nil {
-			h.logger.WarnContext(c.Request().Context(), "LTI origin not recorded", "platform_id", platformID, "origin", o, "error", err.Error())
+		if !sameSiteAsPlatform(o, p) {
+			h.logger.InfoContext(ctx, "LTI origin not on the LMS's site: not allowed to frame Twelve (twelve admin lti-frame-origin adds it)",
+				"platform_id", p.ID, "origin", o)
+			continue
+		}
+		if err := h.store.AddLTIOrigin(ctx, p.ID, o); err != nil {
+			h.logger.WarnContext(ctx, "LTI origin not recorded", "platform_id", p.ID, "origin", o, "error", err.Error())
 			continue
 		}
 		h.frames.Add(o)
 	}
+}
+
+// sameSiteAsPlatform reports whether origin o is on the site (the
+// registrable domain, eTLD+1: school.instructure.com and
+// canvas.instructure.com are one site) of one of p's URLs, or, for an LMS
+// on this machine, is on a loopback host too. An LMS served from a domain
+// of its own (canvas.example.edu for an issuer at instructure.com) has its
+// origin added by hand: twelve admin lti-frame-origin.
+func sameSiteAsPlatform(o string, p store.LTIPlatform) bool {
+	site := func(raw string) (string, bool) {
+		u, err := url.Parse(raw)
+		if err != nil || u.Hostname() == "" {
+			return "", false
+		}
+		host := u.Hostname()
+		ip := net.ParseIP(host)
+		switch {
+		case host == "localhost" || ip != nil && ip.IsLoopback():
+			return "loopback", true
+		case ip != nil:
+			return host, true
+		}
+		d, err := publicsuffix.EffectiveTLDPlusOne(host)
+		return d, err == nil
+	}
+	want, ok := site(o)
+	if !ok {
+		return false
+	}
+	for _, raw := range []string{p.Issuer, p.AuthURL, p.TokenURL, p.JWKSURL} {
+		if got, ok := site(raw); ok && got == want {
+			return true
+		}
+	}
+	return false
 }
 
 // ltiLesson is the lesson a launch asks for: the custom parameter lesson

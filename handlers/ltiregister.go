@@ -56,6 +56,7 @@ func (h *Handler) registerTool(c *echo.Context) error {
 	stored, err := h.store.AddLTIPlatform(c.Request().Context(), store.LTIPlatform{
 		Issuer: p.Issuer, ClientID: p.ClientID, Name: p.Name, AuthURL: p.AuthURL, TokenURL: p.TokenURL,
 		JWKSURL: p.JWKSURL, TokenAudience: p.TokenAudience, Via: store.LTIViaDynamic, Deployments: p.Deployments,
+		LearnsDeployments: len(p.Deployments) == 0,
 	})
 	switch {
 	case errors.Is(err, store.ErrLTIPlatformExists):

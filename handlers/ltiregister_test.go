@@ -249,3 +249,35 @@ func TestLTIRegisterIsRateLimited(t *testing.T) {
 		t.Errorf("another address = %d, want 400", code)
 	}
 }
+
+// TestLTIRegisterWithoutDeployment: an LMS whose registration names no
+// deployment (Canvas makes them later) is stored as learning them, and a
+// signed launch from one of its deployments works and records it.
+func TestLTIRegisterWithoutDeployment(t *testing.T) {
+	s := newLinksSite(t, ltiplatform.Options{RegistersNoDeployment: true}, false)
+	start := s.get(s.browser(), s.lms.Issuer()+"/register/start")
+	wantPage(t, start, http.StatusOK)
+	done := s.get(s.browser(), iframeSrc(t, start.doc.root))
+	wantPage(t, done, http.StatusOK)
+	platforms, err := s.app.store.LTIPlatforms(t.Context())
+	if err != nil || len(platforms) != 1 {
+		t.Fatalf("platforms %+v, %v; want one", platforms, err)
+	}
+	p := platforms[0]
+	if !p.LearnsDeployments || len(p.Deployments) != 0 {
+		t.Fatalf("stored %+v, want no deployment and LearnsDeployments", p)
+	}
+
+	landed := s.launch(s.browser(), ltiplatform.LaunchOptions{User: "student", Lesson: "codebase", ClientID: p.ClientID})
+	wantPage(t, landed, http.StatusOK)
+	if landed.resp.Request.URL.Path != "/lessons/codebase" {
+		t.Errorf("the launch landed on %s, want /lessons/codebase", landed.resp.Request.URL)
+	}
+	p, err = s.app.store.LTIPlatformByID(t.Context(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.Deployments, []string{s.lms.DeploymentID()}) {
+		t.Errorf("deployments after the launch = %q, want [%s]", p.Deployments, s.lms.DeploymentID())
+	}
+}

@@ -60,6 +60,11 @@ type Platform struct {
 	// Audience", the authorization_server of a dynamic registration);
 	// "" means TokenURL.
 	TokenAudience string
+	// LearnsDeployments is set for a platform whose dynamic registration
+	// named no deployment (as LMSs that make deployments later do): every
+	// deployment id its signed launches carry is accepted, and the caller
+	// records it.
+	LearnsDeployments bool
 }
 
 // tokenAudience is the aud the platform's token endpoint expects.
@@ -70,8 +75,12 @@ func (p Platform) tokenAudience() string {
 	return p.TokenURL
 }
 
-// HasDeployment reports whether id is one of the platform's deployments.
+// HasDeployment reports whether id is one of the platform's deployments,
+// or any non-empty id for a platform that learns its deployments.
 func (p Platform) HasDeployment(id string) bool {
+	if p.LearnsDeployments {
+		return id != ""
+	}
 	for _, d := range p.Deployments {
 		if d == id {
 			return true

@@ -263,3 +263,22 @@ func TestVerifyJWKSUnreachable(t *testing.T) {
 		})
 	}
 }
+
+// TestLearnsDeployments: a platform that learns its deployments accepts
+// any non-empty deployment id; one that does not, only its own.
+func TestLearnsDeployments(t *testing.T) {
+	fixed := Platform{Deployments: []string{"d1"}}
+	learns := Platform{LearnsDeployments: true}
+	for _, c := range []struct {
+		p    Platform
+		id   string
+		want bool
+	}{
+		{fixed, "d1", true}, {fixed, "d2", false}, {fixed, "", false},
+		{learns, "d2", true}, {learns, "", false},
+	} {
+		if got := c.p.HasDeployment(c.id); got != c.want {
+			t.Errorf("%+v.HasDeployment(%q) = %v, want %v", c.p, c.id, got, c.want)
+		}
+	}
+}

@@ -18,6 +18,9 @@ CREATE TABLE lti_platforms (
     -- The aud a client assertion must carry when the platform names one
     -- (Brightspace's "OAuth2 Audience"); '' means token_url.
     token_audience text NOT NULL DEFAULT '',
+    -- A dynamic registration that named no deployment: the deployments
+    -- its signed launches name are accepted and recorded.
+    learns_deployments boolean NOT NULL DEFAULT false,
     via         text NOT NULL CHECK (via IN ('dynamic', 'admin')),
     created_at  timestamptz NOT NULL DEFAULT now(),
     UNIQUE (issuer, client_id)

@@ -2,7 +2,8 @@
 # dev.sh — the whole site on this machine: a project-local PostgreSQL (unless
 # DATABASE_URL is set), the development OpenID provider with demo accounts
 # and the test LMS (LTI 1.3 platform, registered with Twelve), migrations,
-# then the web process on http://localhost:${PORT:-8080}.
+# then the web process on http://localhost:${PORT:-8080} and the worker
+# that delivers grades to the LMS.
 # Settings already in the environment win over these defaults.
 set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
@@ -73,5 +74,8 @@ if [ -n "$lms" ]; then
 	echo "LMS: $lms — launch Twelve as a student or an instructor from there"
 fi
 bin/twelve web &
+pids+=($!)
+# The second process type: it delivers quiz grades to the LMS (factor VIII).
+bin/twelve worker &
 pids+=($!)
 wait -n "${pids[@]}"

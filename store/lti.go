@@ -49,7 +49,11 @@ type LTIPlatform struct {
 	// TokenAudience is the aud of client assertions when the platform
 	// names one (Brightspace's OAuth2 Audience); "" means TokenURL.
 	TokenAudience string
-	Via           string // LTIViaAdmin or LTIViaDynamic
+	// LearnsDeployments: the platform's dynamic registration named no
+	// deployment, so those its signed launches name are accepted and
+	// added (AddLTIDeployment).
+	LearnsDeployments bool
+	Via               string // LTIViaAdmin or LTIViaDynamic
 	// Deployments are the deployment ids that may launch Twelve.
 	Deployments []string
 	// Origins may frame Twelve: the issuer's and the auth URL's, and
@@ -63,8 +67,8 @@ const notifyLTISQL = `SELECT pg_notify('` + LTIChannel + `', $1::bigint::text)`
 
 const (
 	addLTIPlatformSQL = `
-INSERT INTO lti_platforms (issuer, client_id, name, auth_url, token_url, jwks_url, via, token_audience)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO lti_platforms (issuer, client_id, name, auth_url, token_url, jwks_url, via, token_audience, learns_deployments)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id, created_at`
 	addLTIDeploymentsSQL = `
 INSERT INTO lti_deployments (platform_id, deployment_id)
@@ -94,7 +98,7 @@ func (s *Store) AddLTIPlatform(ctx context.Context, p LTIPlatform) (LTIPlatform,
 	p.Origins = origins
 	p.Deployments = uniqueStrings(p.Deployments)
 	err = s.ltiTx(ctx, func(tx pgx.Tx) (int64, error) {
-		err := tx.QueryRow(ctx, addLTIPlatformSQL, p.Issuer, p.ClientID, p.Name, p.AuthURL, p.TokenURL, p.JWKSURL, p.Via, p.TokenAudience).
+		err := tx.QueryRow(ctx, addLTIPlatformSQL, p.Issuer, p.ClientID, p.Name, p.AuthURL, p.TokenURL, p.JWKSURL, p.Via, p.TokenAudience, p.LearnsDeployments).
 			Scan(&p.ID, &p.CreatedAt)
 		if err != nil {
 			return 0, err
@@ -190,7 +194,7 @@ func (s *Store) AddLTIOrigin(ctx context.Context, platformID int64, origin strin
 }
 
 const ltiPlatformsSQL = `
-SELECT p.id, p.issuer, p.client_id, p.name, p.auth_url, p.token_url, p.jwks_url, p.token_audience, p.via,
+SELECT p.id, p.issuer, p.client_id, p.name, p.auth_url, p.token_url, p.jwks_url, p.token_audience, p.learns_deployments, p.via,
        coalesce((SELECT array_agg(d.deployment_id ORDER BY d.deployment_id) FROM lti_deployments d WHERE d.platform_id = p.id), '{}'),
        coalesce((SELECT array_agg(o.origin ORDER BY o.origin) FROM lti_origins o WHERE o.platform_id = p.id), '{}'),
        p.created_at
@@ -198,7 +202,7 @@ FROM lti_platforms p`
 
 func scanLTIPlatform(row pgx.CollectableRow) (LTIPlatform, error) {
 	var p LTIPlatform
-	err := row.Scan(&p.ID, &p.Issuer, &p.ClientID, &p.Name, &p.AuthURL, &p.TokenURL, &p.JWKSURL, &p.TokenAudience, &p.Via,
+	err := row.Scan(&p.ID, &p.Issuer, &p.ClientID, &p.Name, &p.AuthURL, &p.TokenURL, &p.JWKSURL, &p.TokenAudience, &p.LearnsDeployments, &p.Via,
 		&p.Deployments, &p.Origins, &p.CreatedAt)
 	return p, err
 }

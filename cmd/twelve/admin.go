@@ -31,6 +31,7 @@ func adminCommands() map[string]adminCommand {
 		"lti-add":           {"--issuer URL --client-id ID --auth-url URL --token-url URL --jwks-url URL --deployment ID [--deployment ID]… [--name NAME]: register an LMS (LTI 1.3); prints the URLs to give it", adminLTIAdd},
 		"lti-list":          {"print every LTI platform: id, issuer, client id, deployments, via, name", adminLTIList},
 		"lti-remove":        {"ID: unregister an LTI platform; its launches stop, its classes stay", adminLTIRemove},
+		"lti-frame-origin":  {"ID ORIGIN: let ORIGIN (https://lms.example.edu) frame Twelve for LTI platform ID, for an LMS served from a site other than its issuer's", adminLTIFrameOrigin},
 		"grant-instructor":  {"EMAIL: make EMAIL an instructor; takes effect on their next instructor page", adminGrantInstructor},
 		"revoke-instructor": {"EMAIL: remove EMAIL's instructor grant; takes effect on their next instructor page", adminRevokeInstructor},
 		"sign-out":          {"EMAIL: sign EMAIL out of every browser, on every web process, within seconds", adminSignOut},

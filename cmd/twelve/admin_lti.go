@@ -140,7 +140,11 @@ func adminLTIList(ctx context.Context, args []string, getenv func(string) string
 		return nil
 	}
 	for _, p := range ps {
-		fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\t%q\n", p.ID, p.Issuer, p.ClientID, strings.Join(p.Deployments, ","), p.Via, p.Name)
+		deployments := strings.Join(p.Deployments, ",")
+		if p.LearnsDeployments {
+			deployments = strings.TrimPrefix(deployments+",any it launches from", ",")
+		}
+		fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\t%q\n", p.ID, p.Issuer, p.ClientID, deployments, p.Via, p.Name)
 	}
 	return nil
 }
@@ -176,5 +180,43 @@ func adminLTIRemove(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	fmt.Fprintf(stdout, "removed: LTI platform %d, %s, client id %q; its classes stay\n", p.ID, p.Issuer, p.ClientID)
+	return nil
+}
+
+// adminLTIFrameOrigin lets an origin frame Twelve (CSP frame-ancestors)
+// for a platform. Launches record the LMS's origins themselves when they
+// are on the LMS's own site; an LMS served from a domain of its own (a
+// custom domain in front of a hosted LMS) is added by hand.
+func adminLTIFrameOrigin(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("admin lti-frame-origin", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return errors.New("admin lti-frame-origin: want the platform's ID (twelve admin lti-list) and an origin such as https://lms.example.edu")
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("admin lti-frame-origin: %q is not a platform ID (twelve admin lti-list)", fs.Arg(0))
+	}
+	origin := fs.Arg(1)
+	if err := lti.CheckURL(origin); err != nil {
+		return fmt.Errorf("admin lti-frame-origin: nothing added: %s must be https (http only on this machine): %w", origin, err)
+	}
+	_, st, closeDB, err := openStore(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	switch err := st.AddLTIOrigin(ctx, id, origin); {
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("admin lti-frame-origin: no LTI platform %d", id)
+	case errors.Is(err, store.ErrInvalid):
+		return fmt.Errorf("admin lti-frame-origin: nothing added: %q is not an origin (scheme://host[:port], no path)", origin)
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(stdout, "added: %s may frame Twelve (LTI platform %d); every web process follows within seconds\n", origin, id)
 	return nil
 }

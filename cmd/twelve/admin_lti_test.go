@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -117,6 +118,20 @@ func TestAdminLTIAddListRemove(t *testing.T) {
 		t.Errorf("lti-list:\n%s\nwant first line %q", out, want)
 	}
 
+	// An LMS on a domain of its own may frame Twelve once added by hand.
+	id := strconv.FormatInt(p.ID, 10)
+	if out, err := run("lti-frame-origin", id, "https://canvas.example.edu"); err != nil || !strings.Contains(out, "added: https://canvas.example.edu") {
+		t.Fatalf("lti-frame-origin = %q, %v", out, err)
+	}
+	if got, err := st.LTIPlatformByID(t.Context(), p.ID); err != nil || !slices.Contains(got.Origins, "https://canvas.example.edu") {
+		t.Errorf("origins after lti-frame-origin = %q, %v", got.Origins, err)
+	}
+	for _, bad := range [][]string{{"lti-frame-origin", id}, {"lti-frame-origin", id, "http://evil.example"},
+		{"lti-frame-origin", id, "https://lms.example.edu/path"}, {"lti-frame-origin", "999", "https://x.example.edu"}} {
+		if _, err := run(bad...); err == nil {
+			t.Errorf("%q succeeded", bad)
+		}
+	}
 	for _, bad := range [][]string{{"lti-remove"}, {"lti-remove", "x"}, {"lti-remove", "0"}, {"lti-remove", "999"}} {
 		if _, err := run(bad...); err == nil {
 			t.Errorf("%q succeeded", bad)
@@ -133,7 +148,7 @@ func TestAdminLTIAddListRemove(t *testing.T) {
 	}
 
 	out, _ = run("help")
-	for _, name := range []string{"lti-add", "lti-list", "lti-remove"} {
+	for _, name := range []string{"lti-add", "lti-list", "lti-remove", "lti-frame-origin"} {
 		if !strings.Contains(out, name) {
 			t.Errorf("help lacks %s", name)
 		}

@@ -66,6 +66,9 @@ type Options struct {
 	// LineItemQuery gives line item URLs a query string, as Moodle's have
 	// (…/lineitems/3?type_id=3), so that tools must insert /scores before it.
 	LineItemQuery bool
+	// RegistersNoDeployment answers a dynamic registration without a
+	// deployment id, as LMSs that make deployments later (Canvas) do.
+	RegistersNoDeployment bool
 	// HTTPClient fetches the tool's JWKS (a client with a 10 s timeout).
 	HTTPClient *http.Client
 	// Logger receives one line per refused request with the reason
@@ -84,6 +87,7 @@ type Platform struct {
 	pageSize  int
 	tokenTTL  time.Duration
 	lineQuery bool
+	noDeploy  bool // RegistersNoDeployment
 	client    *http.Client
 	log       *slog.Logger
 	now       func() time.Time
@@ -162,6 +166,7 @@ func New(o Options) (*Platform, error) {
 		toolURL:   tool,
 		deploy:    o.DeploymentID,
 		pageSize:  o.PageSize,
+		noDeploy:  o.RegistersNoDeployment,
 		tokenTTL:  o.TokenTTL,
 		lineQuery: o.LineItemQuery,
 		client:    o.HTTPClient,

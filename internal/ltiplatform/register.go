@@ -231,7 +231,7 @@ func (p *Platform) register(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(body, &answer)
 	answer["client_id"] = reg.ClientID
 	answer["scope"] = strings.Join(scopes, " ")
-	if tc, ok := answer[claimToolConfig].(map[string]any); ok {
+	if tc, ok := answer[claimToolConfig].(map[string]any); ok && !p.noDeploy {
 		tc["deployment_id"] = reg.DeploymentID
 	}
 	writeJSON(w, http.StatusOK, "application/json", answer)
