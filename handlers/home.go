@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"net"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -16,6 +18,7 @@ import (
 func (h *Handler) showHome(c *echo.Context) error {
 	v := views.HomeView{Lessons: make([]views.LessonItem, len(h.views.items))}
 	copy(v.Lessons, h.views.items)
+	v.LocalLMSs = h.localLMSs(c)
 	if id := identityOf(c); id != nil {
 		ctx := c.Request().Context()
 		grades, err := h.store.GradesOf(ctx, id.UserID)
@@ -43,4 +46,25 @@ func (h *Handler) showHome(c *echo.Context) error {
 		}
 	}
 	return h.ok(c, views.HomePage(h.page(c, "The Twelve-Factor App"), v))
+}
+
+// localLMSs are the origins allowed to frame Twelve that are on this
+// machine (a loopback host) and not Twelve itself: the test LMS that make
+// dev registers, shown on the home page so that a developer finds where to
+// launch from. Only an LMS on a loopback address can be one (lti-add and
+// registration refuse plain http elsewhere), so a deployed site lists none.
+func (h *Handler) localLMSs(c *echo.Context) []string {
+	var out []string
+	self := h.origin(c)
+	for _, o := range h.frames.Headers().Origins() {
+		u, err := url.Parse(o)
+		if err != nil || o == self {
+			continue
+		}
+		ip := net.ParseIP(u.Hostname())
+		if u.Hostname() == "localhost" || ip != nil && ip.IsLoopback() {
+			out = append(out, o)
+		}
+	}
+	return out
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/twelve-course/twelve/store"
@@ -33,5 +35,28 @@ func TestSameSiteAsPlatform(t *testing.T) {
 		if got := sameSiteAsPlatform(c.origin, c.p); got != c.want {
 			t.Errorf("sameSiteAsPlatform(%q, %s) = %v, want %v", c.origin, c.p.Issuer, got, c.want)
 		}
+	}
+}
+
+// TestHomeShowsLocalLMS: the home page points a developer at an LMS on
+// this machine that may launch Twelve (make dev's test LMS), and at
+// nothing when none is registered.
+func TestHomeShowsLocalLMS(t *testing.T) {
+	s := newLTISite(t, false)
+	body := func() string {
+		resp := s.get(s.browser(), s.url+"/")
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if got := body(); strings.Contains(got, `data-testid="local-lms"`) {
+		t.Error("the home page names a local LMS before any is registered")
+	}
+	s.register(s.lms.ClientID(), s.lms.DeploymentID())
+	if got := body(); !strings.Contains(got, `href="`+s.lms.Issuer()+`"`) || !strings.Contains(got, `data-testid="local-lms"`) {
+		t.Errorf("the home page does not link the local LMS %s", s.lms.Issuer())
 	}
 }

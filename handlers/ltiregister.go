@@ -22,7 +22,7 @@ import (
 // registration_token, a single-use token for its registration endpoint.
 // Twelve fetches the configuration, registers itself there and stores the
 // platform. Anyone who runs a platform can do this for their own issuer;
-// docs/lti-links.md ("Who may register") says what that allows and what not.
+// docs/lti.md ("Who may register, and why that is safe") says what that allows and what not.
 
 var errRegistrationReused = &Error{Status: http.StatusConflict, Heading: "This registration was used already",
 	Message: "Each registration token works once, and this one has been used. Start the registration again in the LMS, which gives a new token; nothing was changed."}
@@ -214,7 +214,7 @@ func platformReason(err error) string {
 // is frame the registration page (it is not yet registered, so not yet
 // among the origins that may frame Twelve). The page has nothing to act
 // on but the header's sign-out, whose cookie another site's frame does
-// not get (docs/lti-links.md), so framing it tricks no one.
+// not get (docs/lti.md), so framing it tricks no one.
 func (h *Handler) allowRegistrationFrame(c *echo.Context, configURL string) {
 	u, err := url.Parse(configURL)
 	if err != nil || lti.CheckURL(configURL) != nil {

@@ -28,7 +28,7 @@ func adminCommands() map[string]adminCommand {
 		"config":            {"print the effective settings, secrets redacted", adminConfig},
 		"demo-data":         {"--students N --seed S [--force]: fill the database with synthetic students and attempts (refuses beside real users unless --force)", adminDemoData},
 		"content-check":     {"[DIR]: validate the lessons (embedded, or in DIR); print every problem with file and line", adminContentCheck},
-		"lti-add":           {"--issuer URL --client-id ID --auth-url URL --token-url URL --jwks-url URL --deployment ID [--deployment ID]… [--name NAME]: register an LMS (LTI 1.3); prints the URLs to give it", adminLTIAdd},
+		"lti-add":           {"--issuer URL --client-id ID --auth-url URL --token-url URL --jwks-url URL --deployment ID [--deployment ID]… [--name NAME] [--token-audience AUD]: register an LMS (LTI 1.3); prints the URLs to give it", adminLTIAdd},
 		"lti-list":          {"print every LTI platform: id, issuer, client id, deployments, via, name", adminLTIList},
 		"lti-remove":        {"ID: unregister an LTI platform; its launches stop, its classes stay", adminLTIRemove},
 		"lti-frame-origin":  {"ID ORIGIN: let ORIGIN (https://lms.example.edu) frame Twelve for LTI platform ID, for an LMS served from a site other than its issuer's", adminLTIFrameOrigin},

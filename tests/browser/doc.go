@@ -5,7 +5,7 @@
 // read the instructor reports, check phone-sized pages, and launch Twelve
 // from the test LMS (internal/ltiplatform) inside its iframe, on another
 // site, with and without the browser keeping Twelve's cookies there (see
-// docs/lti.md, "In an iframe: which browser does what"); every page they
+// docs/lti.md, "In an iframe", "Which browser does what"); every page they
 // visit is checked with axe-core (WCAG 2.2 A and AA, light and dark) and
 // screenshotted into artifacts/screenshots/.
 //
