@@ -141,13 +141,11 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	logger.Info("listening", "addr", ln.Addr().String(), "process", proc.ID, "revision", proc.Revision,
 		"startup_ms", float64(time.Since(started).Microseconds())/1000)
 
-	beatCtx, stopBeats := context.WithCancel(context.WithoutCancel(ctx))
-	beatsDone := make(chan struct{})
-	go func() { defer close(beatsDone); heartbeat(beatCtx, st, proc, logger) }()
+	leave := joinFormation(ctx, st, proc, logger)
 
 	select {
 	case err := <-serveErr:
-		stopBeats()
+		leave()
 		return fmt.Errorf("web: serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -155,13 +153,7 @@ func runWeb(ctx context.Context, args []string, getenv func(string) string, stdo
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.DrainTimeout)
 	defer cancel()
 	shutdownErr := srv.Shutdown(drainCtx)
-	stopBeats()
-	<-beatsDone
-	forgetCtx, cancelForget := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancelForget()
-	if err := st.Forget(forgetCtx, proc.ID); err != nil {
-		logger.Warn("could not leave the formation", "error", err.Error())
-	}
+	leave()
 	if shutdownErr != nil {
 		logger.Error("drain timed out; open requests were cut", "error", shutdownErr.Error())
 		return fmt.Errorf("web: drain: %w", shutdownErr)
@@ -253,6 +245,25 @@ func checkSchema(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) e
 	default:
 		logger.Warn("database unreachable at start; serving without it", "error", err.Error())
 		return nil
+	}
+}
+
+// joinFormation records p in the process formation (factor VIII) and
+// keeps its heartbeat going until the returned leave is called, which
+// stops the heartbeat and removes p's row, so the formation no longer
+// counts it.
+func joinFormation(ctx context.Context, st *store.Store, p live.Process, logger *slog.Logger) (leave func()) {
+	beatCtx, stopBeats := context.WithCancel(context.WithoutCancel(ctx))
+	beatsDone := make(chan struct{})
+	go func() { defer close(beatsDone); heartbeat(beatCtx, st, p, logger) }()
+	return func() {
+		stopBeats()
+		<-beatsDone
+		forgetCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if err := st.Forget(forgetCtx, p.ID); err != nil {
+			logger.Warn("could not leave the formation", "error", err.Error())
+		}
 	}
 }
 

@@ -80,20 +80,12 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	logger.Info("worker started", "process", proc.ID, "workers", *workers, "revision", proc.Revision,
 		"startup_ms", float64(time.Since(started).Microseconds())/1000)
-	beatCtx, stopBeats := context.WithCancel(context.WithoutCancel(ctx))
-	beatsDone := make(chan struct{})
-	go func() { defer close(beatsDone); heartbeat(beatCtx, st, proc, logger) }()
+	leave := joinFormation(ctx, st, proc, logger)
 
 	<-ctx.Done()
 	logger.Info("worker stopping", "timeout", stopTimeout.String())
 	stopErr := stopClient(ctx, client, *stopTimeout)
-	stopBeats()
-	<-beatsDone
-	forgetCtx, cancelForget := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancelForget()
-	if err := st.Forget(forgetCtx, proc.ID); err != nil {
-		logger.Warn("could not leave the formation", "error", err.Error())
-	}
+	leave()
 	if stopErr != nil {
 		logger.Error("jobs still running at the stop timeout were cancelled", "error", stopErr.Error())
 		return fmt.Errorf("worker: stop: %w", stopErr)
