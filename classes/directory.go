@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/twelve-course/twelve/internal/backoff"
+	"github.com/twelve-course/twelve/internal/follow"
 	"github.com/twelve-course/twelve/quiz"
 	"github.com/twelve-course/twelve/store"
 )
@@ -129,68 +130,13 @@ func (d *Directory) Reload(ctx context.Context, id int64) error {
 // changes, reloads each changed class, and reloads everything after a
 // lost connection and every Refresh. It returns when ctx ends.
 func (d *Directory) Run(ctx context.Context) {
-	for {
-		var l Listener
-		_, err := d.retry.Retry(ctx, func(ctx context.Context) error {
-			var err error
-			l, err = d.connect(ctx)
-			return err
-		}, func(attempt int, wait time.Duration, err error) {
-			d.logger.Warn("class directory: not listening; classes may be stale until it is", "attempt", attempt, "retry_in_ms", wait.Milliseconds(), "error", err.Error())
-		})
-		if err != nil {
-			return // ctx ended
-		}
-		err = d.follow(ctx, l)
-		_ = l.Close(context.WithoutCancel(ctx))
-		if ctx.Err() != nil {
-			return
-		}
-		if !errors.Is(err, errQuiet) {
-			d.logger.Warn("class directory: listener lost; listening again", "error", err.Error())
-		}
-	}
-}
-
-// errQuiet ends a listener that heard nothing for Refresh.
-var errQuiet = errors.New("classes: no change heard for a while")
-
-// connect listens, then loads everything, so that no change made between
-// the two is missed.
-func (d *Directory) connect(ctx context.Context) (Listener, error) {
-	l, err := d.src.Listen(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := d.Load(ctx); err != nil {
-		_ = l.Close(context.WithoutCancel(ctx))
-		return nil, err
-	}
-	return l, nil
-}
-
-// follow reloads each class l hears of, and every class when it has heard
-// nothing for Refresh, until l or a reload fails or ctx ends.
-func (d *Directory) follow(ctx context.Context, l Listener) error {
-	for {
-		wait, cancel := context.WithTimeout(ctx, Refresh)
-		id, err := l.Next(wait)
-		quiet := wait.Err() != nil
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case err != nil && quiet:
-			// A wait cut short closes the connection; listen afresh,
-			// which reloads everything.
-			return errQuiet
-		case err != nil:
-			return err
-		}
-		if err := d.Reload(ctx, id); err != nil {
-			return err
-		}
-	}
+	follow.Run(ctx, follow.Follower[int64]{
+		What: "class directory", Stale: "classes may be stale until it is",
+		Listen:  func(ctx context.Context) (follow.Changes[int64], error) { return d.src.Listen(ctx) },
+		Load:    d.Load,
+		Changed: d.Reload,
+		Quiet:   Refresh, Retry: d.retry, Logger: d.logger,
+	})
 }
 
 func newEntry(s store.ClassSnapshot) *entry {

@@ -12,7 +12,6 @@ package framing
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/url"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/twelve-course/twelve/internal/backoff"
+	"github.com/twelve-course/twelve/internal/follow"
 )
 
 // Source is what a List reads: every origin allowed to frame Twelve, and
@@ -142,68 +142,27 @@ func (l *List) headers(origins []string) *Headers {
 // Run keeps the list current until ctx ends: it listens for changes and
 // reloads on each, every Refresh, and after a lost connection.
 func (l *List) Run(ctx context.Context) {
-	for {
-		var lis Listener
-		_, err := l.retry.Retry(ctx, func(ctx context.Context) error {
-			var err error
-			lis, err = l.connect(ctx)
-			return err
-		}, func(attempt int, wait time.Duration, err error) {
-			l.logger.Warn("framing: not listening; the sites allowed to frame Twelve may be stale", "attempt", attempt, "retry_in_ms", wait.Milliseconds(), "error", err.Error())
-		})
-		if err != nil {
-			return // ctx ended
-		}
-		err = l.follow(ctx, lis)
-		_ = lis.Close(context.WithoutCancel(ctx))
-		if ctx.Err() != nil {
-			return
-		}
-		if !errors.Is(err, errQuiet) {
-			l.logger.Warn("framing: listener lost; listening again", "error", err.Error())
-		}
-	}
+	follow.Run(ctx, follow.Follower[struct{}]{
+		What: "framing", Stale: "the sites allowed to frame Twelve may be stale",
+		Listen: func(ctx context.Context) (follow.Changes[struct{}], error) {
+			lis, err := l.src.Listen(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return signals{lis}, nil
+		},
+		Load:    l.Load,
+		Changed: func(ctx context.Context, _ struct{}) error { return l.Load(ctx) },
+		Quiet:   Refresh, Retry: l.retry, Logger: l.logger,
+	})
 }
 
-// errQuiet ends a listener that heard nothing for Refresh.
-var errQuiet = errors.New("framing: no change heard for a while")
+// signals is a Listener as the changes follow.Run reads: each says only
+// that something changed.
+type signals struct{ l Listener }
 
-// connect listens, then loads, so that no change made between the two is
-// missed.
-func (l *List) connect(ctx context.Context) (Listener, error) {
-	lis, err := l.src.Listen(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.Load(ctx); err != nil {
-		_ = lis.Close(context.WithoutCancel(ctx))
-		return nil, err
-	}
-	return lis, nil
-}
-
-// follow reloads on every change lis hears of, until lis or a load fails,
-// Refresh passes in silence (a wait cut short closes the connection: the
-// caller listens afresh, which reloads) or ctx ends.
-func (l *List) follow(ctx context.Context, lis Listener) error {
-	for {
-		wait, cancel := context.WithTimeout(ctx, Refresh)
-		err := lis.Next(wait)
-		quiet := wait.Err() != nil
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case err != nil && quiet:
-			return errQuiet
-		case err != nil:
-			return err
-		}
-		if err := l.Load(ctx); err != nil {
-			return err
-		}
-	}
-}
+func (s signals) Next(ctx context.Context) (struct{}, error) { return struct{}{}, s.l.Next(ctx) }
+func (s signals) Close(ctx context.Context) error            { return s.l.Close(ctx) }
 
 // Origin returns raw as a CSP source expression naming one origin
 // (scheme://host[:port], lower case), and whether it is one: https, or
