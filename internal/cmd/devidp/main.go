@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/twelve-course/twelve/internal/devlog"
+
 	"github.com/twelve-course/twelve/internal/devidp"
 )
 
@@ -62,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	hs := &http.Server{
-		Handler:           logRequests(logger, srv.Handler()),
+		Handler:           devlog.Requests(logger, srv.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
@@ -82,30 +84,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger.Info("devidp stopped")
 	return nil
-}
-
-// logRequests logs one line per request. Query strings are left out: they
-// carry state, nonces and codes.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		logger.Info("request",
-			"method", r.Method,
-			"path", r.URL.Path,
-			"status", sw.status,
-			"duration_ms", time.Since(start).Milliseconds(),
-		)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	w.status = status
-	w.ResponseWriter.WriteHeader(status)
 }

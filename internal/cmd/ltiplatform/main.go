@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/twelve-course/twelve/internal/devlog"
+
 	"github.com/twelve-course/twelve/internal/ltiplatform"
 )
 
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	hs := &http.Server{
-		Handler:           logRequests(logger, p.Handler()),
+		Handler:           devlog.Requests(logger, p.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
@@ -97,30 +99,4 @@ func or(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// logRequests logs one line per request. Query strings are left out: they
-// carry hints, states and nonces.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		logger.Info("request",
-			"method", r.Method,
-			"path", r.URL.Path,
-			"status", sw.status,
-			"duration_ms", time.Since(start).Milliseconds(),
-		)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	w.status = status
-	w.ResponseWriter.WriteHeader(status)
 }
