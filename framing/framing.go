@@ -52,10 +52,16 @@ type Headers struct {
 	// X-Frame-Options cannot name sites).
 	FrameOptions []string
 	origins      []string // sorted
+	local        []string // those on this machine (a loopback host)
 }
 
 // Origins are the origins allowed to frame Twelve besides itself, sorted.
 func (h *Headers) Origins() []string { return slices.Clone(h.origins) }
+
+// Local are the origins allowed to frame Twelve that are on this machine
+// (a loopback host): an LMS for development, such as make dev's test LMS.
+// A deployed site has none.
+func (h *Headers) Local() []string { return slices.Clone(h.local) }
 
 // Allows reports whether origin may frame Twelve.
 func (h *Headers) Allows(origin string) bool {
@@ -133,9 +139,16 @@ func (l *List) headers(origins []string) *Headers {
 			FrameOptions: []string{"DENY"},
 		}
 	}
+	var local []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && loopback(u.Hostname()) {
+			local = append(local, o)
+		}
+	}
 	return &Headers{
 		CSP:     []string{l.policy + "; frame-ancestors 'self' " + strings.Join(origins, " ")},
 		origins: origins,
+		local:   local,
 	}
 }
 

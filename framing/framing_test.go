@@ -88,6 +88,15 @@ func TestListNamesValidOriginsOnly(t *testing.T) {
 	if !h.Allows("https://a.example.edu") || h.Allows("http://evil.example") {
 		t.Errorf("Allows: got %v", h.Origins())
 	}
+	if h.Local() != nil {
+		t.Errorf("Local = %q, want none", h.Local())
+	}
+	if !l.Add("http://127.0.0.1:5557") {
+		t.Fatal("a loopback LMS origin was not added")
+	}
+	if got := l.Headers().Local(); !slices.Equal(got, []string{"http://127.0.0.1:5557"}) {
+		t.Errorf("Local = %q, want the loopback LMS", got)
+	}
 }
 
 func TestLoadFailureKeepsTheList(t *testing.T) {

@@ -1,8 +1,7 @@
 package handlers
 
 import (
-	"net"
-	"net/url"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -48,23 +47,12 @@ func (h *Handler) showHome(c *echo.Context) error {
 	return h.ok(c, views.HomePage(h.page(c, "The Twelve-Factor App"), v))
 }
 
-// localLMSs are the origins allowed to frame Twelve that are on this
-// machine (a loopback host) and not Twelve itself: the test LMS that make
-// dev registers, shown on the home page so that a developer finds where to
-// launch from. Only an LMS on a loopback address can be one (lti-add and
-// registration refuse plain http elsewhere), so a deployed site lists none.
+// localLMSs are the LMSs on this machine that may frame Twelve (make
+// dev's test LMS), other than Twelve itself, shown on the home page so
+// that a developer finds where to launch from. Only an LMS on a loopback
+// address can be one (lti-add and registration refuse plain http
+// elsewhere), so a deployed site lists none.
 func (h *Handler) localLMSs(c *echo.Context) []string {
-	var out []string
 	self := h.origin(c)
-	for _, o := range h.frames.Headers().Origins() {
-		u, err := url.Parse(o)
-		if err != nil || o == self {
-			continue
-		}
-		ip := net.ParseIP(u.Hostname())
-		if u.Hostname() == "localhost" || ip != nil && ip.IsLoopback() {
-			out = append(out, o)
-		}
-	}
-	return out
+	return slices.DeleteFunc(h.frames.Headers().Local(), func(o string) bool { return o == self })
 }

@@ -147,12 +147,11 @@ func sameSiteAsPlatform(o string, p store.LTIPlatform) bool {
 		if err != nil || u.Hostname() == "" {
 			return "", false
 		}
-		host := u.Hostname()
-		ip := net.ParseIP(host)
+		host := strings.ToLower(u.Hostname())
 		switch {
-		case host == "localhost" || ip != nil && ip.IsLoopback():
+		case isLoopback(host):
 			return "loopback", true
-		case ip != nil:
+		case net.ParseIP(host) != nil:
 			return host, true
 		}
 		d, err := publicsuffix.EffectiveTLDPlusOne(host)
