@@ -213,7 +213,6 @@ func (h *Handler) launchLTI(c *echo.Context) error {
 		if err := h.store.AddLTIDeployment(ctx, sp.ID, launch.DeploymentID); err != nil {
 			return err
 		}
-		sp.Deployments = append(sp.Deployments, launch.DeploymentID)
 	}
 	return h.finishLTILaunch(c, sp, flow, launch)
 }
